@@ -1,0 +1,39 @@
+# Everything the project needs is installed from here: a fresh machine needs only Python 3.11.
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+RUN := $(UV) run --frozen
+
+.PHONY: install uv run worker test test-fast lint format bench clean
+
+uv:
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+
+install: uv
+	$(UV) sync --frozen
+
+run: install
+	$(RUN) agent-memory api
+
+worker: install
+	$(RUN) agent-memory task-worker
+
+lint: install
+	$(RUN) ruff check agent_memory_server tests benchmarks
+	$(RUN) ruff format --check agent_memory_server tests benchmarks
+	$(RUN) mypy
+
+format: install
+	$(RUN) ruff format agent_memory_server tests benchmarks
+	$(RUN) ruff check --fix agent_memory_server tests benchmarks
+
+test: lint
+	$(RUN) pytest -q
+
+test-fast: install
+	$(RUN) pytest -q -x
+
+bench: install
+	$(RUN) python benchmarks/run.py
+
+clean:
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,36 @@
+"""Annotated FastAPI dependencies shared by the routers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from agent_memory_server.models.common import Identifier
+from agent_memory_server.resources import Resources
+from agent_memory_server.services.working_memory import Window
+
+
+def get_resources(request: Request) -> Resources:
+    resources: Resources = request.app.state.resources
+    return resources
+
+
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+
+NamespaceQuery = Annotated[Identifier | None, Query(description="Namespace of the session")]
+UserIdQuery = Annotated[Identifier | None, Query(description="Owner of the session")]
+
+
+def get_window(
+    model_name: Annotated[
+        str | None, Query(max_length=128, description="Client model, sizes the window")
+    ] = None,
+    context_window_max: Annotated[
+        int | None, Query(ge=256, le=10_000_000, description="Window in tokens; wins over model")
+    ] = None,
+) -> Window:
+    return Window(model_name=model_name, context_window_max=context_window_max)
+
+
+WindowDep = Annotated[Window, Depends(get_window)]

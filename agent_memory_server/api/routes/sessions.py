@@ -1,0 +1,83 @@
+"""The original session routes (/sessions/...), kept for the users who still call them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from agent_memory_server.api.deps import NamespaceQuery, ResourcesDep, UserIdQuery, WindowDep
+from agent_memory_server.models.working_memory import (
+    AckResponse,
+    AppendRequest,
+    LegacyMemoryResponse,
+    LegacySessionList,
+)
+from agent_memory_server.services import working_memory as service
+
+router = APIRouter(prefix="/sessions", tags=["sessions (original API)"])
+
+SessionId = Annotated[str, Path(min_length=1, max_length=256)]
+
+
+@router.get("/", response_model=LegacySessionList)
+async def list_sessions(
+    resources: ResourcesDep,
+    namespace: NamespaceQuery = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    size: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> LegacySessionList:
+    """List session ids page by page."""
+    ids, total = await service.list_sessions(resources, namespace, None, (page - 1) * size, size)
+    return LegacySessionList(sessions=ids, total=total, page=page, size=size)
+
+
+@router.get("/{session_id}/memory", response_model=LegacyMemoryResponse)
+async def get_memory(
+    session_id: SessionId,
+    resources: ResourcesDep,
+    window: WindowDep,
+    namespace: NamespaceQuery = None,
+    user_id: UserIdQuery = None,
+    window_size: Annotated[int | None, Query(ge=0, le=100_000)] = None,
+) -> LegacyMemoryResponse:
+    """Newest messages (window_size of them), the summary and the token count."""
+    session = await service.get_session(
+        resources, session_id, namespace, user_id, window, window_size
+    )
+    return LegacyMemoryResponse.model_validate(session.model_dump())
+
+
+@router.post("/{session_id}/memory", response_model=AckResponse)
+async def append_memory(
+    session_id: SessionId,
+    body: AppendRequest,
+    resources: ResourcesDep,
+    window: WindowDep,
+    namespace: NamespaceQuery = None,
+    user_id: UserIdQuery = None,
+) -> AckResponse:
+    """Append messages (and optionally set the summary) atomically."""
+    await service.append_messages(
+        resources,
+        session_id,
+        body.messages,
+        namespace if namespace is not None else body.namespace,
+        user_id if user_id is not None else body.user_id,
+        body.context,
+        body.ttl_seconds,
+        window,
+    )
+    return AckResponse(status="ok")
+
+
+@router.delete("/{session_id}/memory", response_model=AckResponse)
+async def delete_memory(
+    session_id: SessionId,
+    resources: ResourcesDep,
+    namespace: NamespaceQuery = None,
+    user_id: UserIdQuery = None,
+) -> AckResponse:
+    """Delete the session's messages, summary and token count."""
+    await service.delete_session(resources, session_id, namespace, user_id)
+    return AckResponse(status="ok")

@@ -1,0 +1,108 @@
+"""Settings, read from environment variables and `.env` (pydantic-settings).
+
+Every field here is documented in the README's Configuration table; keep the two in step.
+Settings are built by the CLI or `create_app`, never at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LLMProvider = Literal["auto", "openai", "anthropic", "none"]
+
+
+def _default_data_dir() -> Path:
+    return Path.home() / ".local" / "share" / "agent-memory-server"
+
+
+class Settings(BaseSettings):
+    """All runtime settings of the server, worker, MCP server and CLI."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # --- Redis -----------------------------------------------------------------------------
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis 8 / Redis Stack URL. Unset: start the embedded Redis server.",
+    )
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Directory of the embedded Redis server's data (AOF) and lock files.",
+    )
+    embedded_redis_port: int = Field(
+        default=0, ge=0, le=65535, description="Port of the embedded Redis; 0 picks a free one."
+    )
+    embedded_redis_appendfsync: Literal["always", "everysec", "no"] = "everysec"
+    key_prefix: str = Field(
+        default="ams",
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="Prefix of every Redis key and index name this server writes.",
+    )
+
+    # --- API -------------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # --- Tasks -----------------------------------------------------------------------------
+    embedded_worker: bool = Field(
+        default=True, description="Run a Docket worker inside the API process."
+    )
+    docket_name: str | None = Field(
+        default=None, description="Docket (queue) name; default '<key_prefix>-docket'."
+    )
+    worker_concurrency: int = Field(default=4, ge=1, le=256)
+    summarization_debounce_seconds: float = Field(default=0.0, ge=0, le=3600)
+
+    # --- Working memory --------------------------------------------------------------------
+    summarization_threshold: float = Field(
+        default=0.7, gt=0, le=1, description="Fraction of the window that triggers summarization."
+    )
+    summary_max_tokens: int = Field(default=512, ge=16, le=16384)
+    default_ttl_seconds: int | None = Field(default=None, ge=1)
+
+    # --- Models ----------------------------------------------------------------------------
+    llm_provider: LLMProvider = Field(
+        default="auto",
+        description="auto: OpenAI if an OpenAI key or base URL is set, else Anthropic if its key "
+        "is set, else none (local extractive summaries).",
+    )
+    generation_model: str = Field(default="gpt-4o-mini", description="Chat model for summaries.")
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible server (Ollama, vLLM): e.g. http://localhost:11434/v1",
+    )
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    llm_timeout_seconds: float = Field(default=60.0, gt=0)
+    tokenizer_cache_dir: Path | None = Field(
+        default=None,
+        description="Where tiktoken's encoding files are seeded; default data_dir/tiktoken.",
+    )
+
+    @field_validator("redis_url", "openai_base_url", "anthropic_base_url", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def docket(self) -> str:
+        """The Docket name used by the API's worker, separate workers and the scheduler."""
+        return self.docket_name or f"{self.key_prefix}-docket"
+
+    def resolved_llm_provider(self) -> Literal["openai", "anthropic", "none"]:
+        """Which chat provider `auto` stands for with the current keys."""
+        if self.llm_provider != "auto":
+            return self.llm_provider
+        if self.openai_api_key is not None or self.openai_base_url is not None:
+            return "openai"
+        if self.anthropic_api_key is not None:
+            return "anthropic"
+        return "none"

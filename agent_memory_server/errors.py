@@ -1,0 +1,43 @@
+"""Domain errors raised by the services; each door maps them once (api/errors.py)."""
+
+from __future__ import annotations
+
+
+class MemoryServerError(Exception):
+    """Base of every error the services raise on purpose."""
+
+    retryable: bool = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(MemoryServerError):
+    """The thing asked for does not exist (or is not visible to the caller)."""
+
+
+class InvalidRequest(MemoryServerError):
+    """The request is malformed or contradicts itself."""
+
+
+class Conflict(MemoryServerError):
+    """The request conflicts with stored state (ambiguous session, owner mismatch)."""
+
+
+class Unauthorized(MemoryServerError):
+    """No or bad credentials."""
+
+
+class Forbidden(MemoryServerError):
+    """Credentials are fine but do not allow this."""
+
+
+class BackendUnavailable(MemoryServerError):
+    """Redis or a model provider cannot be reached; a retry may help."""
+
+    retryable = True
+
+
+class ConfigurationError(MemoryServerError):
+    """The server cannot start with the given settings."""

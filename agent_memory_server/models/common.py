@@ -1,0 +1,32 @@
+"""Small shared types and helpers of the DTOs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field
+from ulid import ULID
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(ULID())
+
+
+def _aware(value: datetime) -> datetime:
+    """Naive datetimes are taken as UTC; everything is stored in UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+UTCDateTime = Annotated[datetime, AfterValidator(_aware)]
+
+# Identifiers end up in Redis keys and search tags: keep them printable and bounded.
+Identifier = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+JSONObject = dict[str, Any]

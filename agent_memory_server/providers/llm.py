@@ -1,0 +1,103 @@
+"""Chat LLM providers behind one small interface: OpenAI, OpenAI-compatible servers, Anthropic."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import anthropic
+import openai
+
+from agent_memory_server.config import Settings
+from agent_memory_server.errors import BackendUnavailable, ConfigurationError
+
+
+class ChatModel(Protocol):
+    """A chat model that turns a system and a user prompt into text."""
+
+    name: str
+
+    async def complete(self, system: str, prompt: str, max_tokens: int) -> str: ...
+
+    async def close(self) -> None: ...
+
+
+class OpenAIChat:
+    """OpenAI, or any server speaking its chat-completions API (Ollama, vLLM, LM Studio)."""
+
+    def __init__(self, model: str, api_key: str | None, base_url: str | None, timeout: float):
+        self.name = model
+        # Local OpenAI-compatible servers accept any key; the SDK insists on one.
+        self._client = openai.AsyncOpenAI(
+            api_key=api_key or "not-needed", base_url=base_url, timeout=timeout, max_retries=0
+        )
+
+    async def complete(self, system: str, prompt: str, max_tokens: int) -> str:
+        try:
+            response = await self._client.chat.completions.create(
+                model=self.name,
+                messages=[
+                    {"role": "system", "content": system},
+                    {"role": "user", "content": prompt},
+                ],
+                max_tokens=max_tokens,
+                temperature=0,
+            )
+        except openai.OpenAIError as e:
+            raise BackendUnavailable(f"LLM call to {self.name} failed: {e}") from e
+        content = response.choices[0].message.content if response.choices else None
+        if not content:
+            raise BackendUnavailable(f"LLM {self.name} returned no text")
+        return content.strip()
+
+    async def close(self) -> None:
+        await self._client.close()
+
+
+class AnthropicChat:
+    """Anthropic's Messages API."""
+
+    def __init__(self, model: str, api_key: str | None, base_url: str | None, timeout: float):
+        self.name = model
+        self._client = anthropic.AsyncAnthropic(
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
+        )
+
+    async def complete(self, system: str, prompt: str, max_tokens: int) -> str:
+        try:
+            response = await self._client.messages.create(
+                model=self.name,
+                system=system,
+                messages=[{"role": "user", "content": prompt}],
+                max_tokens=max_tokens,
+            )
+        except anthropic.AnthropicError as e:
+            raise BackendUnavailable(f"LLM call to {self.name} failed: {e}") from e
+        text = "".join(block.text for block in response.content if block.type == "text")
+        if not text:
+            raise BackendUnavailable(f"LLM {self.name} returned no text")
+        return text.strip()
+
+    async def close(self) -> None:
+        await self._client.close()
+
+
+def create_chat_model(settings: Settings) -> ChatModel | None:
+    """The configured chat model, or None when the server runs without an LLM."""
+    provider = settings.resolved_llm_provider()
+    if provider == "openai":
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        if key is None and settings.openai_base_url is None:
+            raise ConfigurationError("LLM_PROVIDER=openai needs OPENAI_API_KEY or OPENAI_BASE_URL")
+        return OpenAIChat(
+            settings.generation_model, key, settings.openai_base_url, settings.llm_timeout_seconds
+        )
+    if provider == "anthropic":
+        if settings.anthropic_api_key is None:
+            raise ConfigurationError("LLM_PROVIDER=anthropic needs ANTHROPIC_API_KEY")
+        return AnthropicChat(
+            settings.generation_model,
+            settings.anthropic_api_key.get_secret_value(),
+            settings.anthropic_base_url,
+            settings.llm_timeout_seconds,
+        )
+    return None

@@ -1,0 +1,217 @@
+"""Working memory: the one service behind REST, MCP and the CLI.
+
+Session identity: a session is (namespace, session_id). Writes name the namespace explicitly
+(none = the session without a namespace). Reads and deletes that omit the namespace find the
+session by its id alone; when the id exists in several namespaces the caller must say which
+(409). A session's user_id is its owner: a read naming another user does not see it (404) and
+a write naming another user is refused (409).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from agent_memory_server.errors import Conflict, InvalidRequest, NotFound
+from agent_memory_server.models.common import utcnow
+from agent_memory_server.models.working_memory import (
+    MemoryMessage,
+    StoredWorkingMemory,
+    WorkingMemory,
+    WorkingMemoryResponse,
+    dump,
+)
+from agent_memory_server.providers.tokens import TiktokenCounter, context_window
+from agent_memory_server.resources import Resources
+from agent_memory_server.services.summarization import budget_for
+from agent_memory_server.storage.working import AppendResult, SessionRef
+from agent_memory_server.tasks.scheduler import schedule_summarization
+
+
+@dataclass(frozen=True)
+class Window:
+    """The client model a request sizes the session by (both optional)."""
+
+    model_name: str | None = None
+    context_window_max: int | None = None
+
+    def tokens(self) -> int | None:
+        return context_window(self.model_name, self.context_window_max)
+
+
+async def resolve(
+    resources: Resources, session_id: str, namespace: str | None, user_id: str | None
+) -> SessionRef:
+    """Find an existing session by id, namespace if given, and owner if given."""
+    if namespace is not None:
+        ref = resources.working.ref(namespace, session_id)
+        meta = await resources.working.fields(ref, "user_id")
+        if meta is None or (user_id is not None and meta["user_id"] != user_id):
+            raise NotFound(f"Session {session_id!r} not found in namespace {namespace!r}")
+        return ref
+    refs = await resources.working.find(session_id, user_id)
+    if not refs:
+        raise NotFound(f"Session {session_id!r} not found")
+    if len(refs) > 1:
+        spaces = ", ".join(sorted(repr(r.namespace) for r in refs))
+        raise Conflict(
+            f"Session id {session_id!r} exists in several namespaces ({spaces}): pass namespace"
+        )
+    return refs[0]
+
+
+def _with_usage(
+    resources: Resources, doc: dict[str, Any], window: int | None, **flags: bool | None
+) -> WorkingMemoryResponse:
+    response = WorkingMemoryResponse.model_validate({**doc, **flags})
+    if window:
+        budget = budget_for(
+            window,
+            resources.settings.summarization_threshold,
+            resources.settings.summary_max_tokens,
+        )
+        response.context_percentage_total_used = round(
+            min(100.0, 100 * response.tokens / window), 2
+        )
+        response.context_percentage_until_summarization = round(
+            min(100.0, 100 * response.tokens / budget.threshold), 2
+        )
+    return response
+
+
+async def _after_write(
+    resources: Resources, ref: SessionRef, tokens: int, window: Window, limit: int | None
+) -> None:
+    """Remember the window and schedule summarization when the session passed its threshold."""
+    if limit is None:
+        return
+    if window.model_name is not None or window.context_window_max is not None:
+        await resources.working.set_window(ref, limit)
+    budget = budget_for(
+        limit, resources.settings.summarization_threshold, resources.settings.summary_max_tokens
+    )
+    if tokens > budget.threshold:
+        await schedule_summarization(resources, ref)
+
+
+def _count(counter: TiktokenCounter, messages: list[MemoryMessage], context: str | None) -> int:
+    total = counter.count(context) if context else 0
+    return total + sum(counter.count_message(m.role, m.content) for m in messages)
+
+
+async def get_session(
+    resources: Resources,
+    session_id: str,
+    namespace: str | None,
+    user_id: str | None,
+    window: Window,
+    recent_messages_limit: int | None = None,
+) -> WorkingMemoryResponse:
+    ref = await resolve(resources, session_id, namespace, user_id)
+    doc = await resources.working.get(ref)
+    if doc is None:
+        raise NotFound(f"Session {session_id!r} not found")
+    limit = window.tokens() or doc.get("context_window_max")
+    await _after_write(resources, ref, int(doc.get("tokens", 0)), window, limit)
+    await resources.working.touch(ref, utcnow(), doc.get("ttl_seconds"))
+    if recent_messages_limit is not None:
+        doc["messages"] = doc["messages"][-recent_messages_limit:] if recent_messages_limit else []
+    return _with_usage(resources, doc, limit)
+
+
+async def put_session(
+    resources: Resources,
+    session_id: str,
+    body: WorkingMemory,
+    namespace: str | None,
+    user_id: str | None,
+    window: Window,
+) -> WorkingMemoryResponse:
+    """Replace a session (creating it if needed) and summarize later if it grew too long."""
+    if body.session_id is not None and body.session_id != session_id:
+        raise InvalidRequest(
+            f"Body session_id {body.session_id!r} does not match the path's {session_id!r}"
+        )
+    if namespace is not None and body.namespace is not None and namespace != body.namespace:
+        raise InvalidRequest(f"Namespace {namespace!r} in the query contradicts the body's")
+    if user_id is not None and body.user_id is not None and user_id != body.user_id:
+        raise InvalidRequest(f"user_id {user_id!r} in the query contradicts the body's")
+    namespace = namespace if namespace is not None else body.namespace
+    owner = user_id if user_id is not None else body.user_id
+    limit = window.tokens()
+    ref = resources.working.ref(namespace, session_id)
+    existing = await resources.working.fields(ref, "user_id", "context_window_max")
+    if existing and existing["user_id"] not in (None, owner):
+        raise Conflict(f"Session {session_id!r} belongs to another user")
+    if limit is None and existing:
+        limit = existing["context_window_max"]
+    counter = resources.tokenizers.for_model(window.model_name)
+    now = utcnow()
+    ttl = body.ttl_seconds or resources.settings.default_ttl_seconds
+    stored = StoredWorkingMemory(
+        **body.model_dump(
+            exclude={"session_id", "namespace", "user_id", "tokens", "ttl_seconds", "last_accessed"}
+        ),
+        session_id=session_id,
+        namespace=namespace,
+        user_id=owner,
+        tokens=_count(counter, body.messages, body.context),
+        ttl_seconds=ttl,
+        created_at=now,
+        updated_at=now,
+        last_accessed=now,
+        context_window_max=limit,
+    )
+    doc = {**dump(stored), "created_ts": now.timestamp(), "updated_ts": now.timestamp()}
+    doc["model_name"] = window.model_name
+    created = await resources.working.put(ref, doc, ttl)
+    await _after_write(resources, ref, stored.tokens, window, limit)
+    return _with_usage(resources, doc, limit, new_session=created)
+
+
+async def append_messages(
+    resources: Resources,
+    session_id: str,
+    messages: list[MemoryMessage],
+    namespace: str | None,
+    user_id: str | None,
+    context: str | None,
+    ttl_seconds: int | None,
+    window: Window,
+) -> AppendResult:
+    """Append atomically: concurrent appends to one session all land, in arrival order."""
+    ref = resources.working.ref(namespace, session_id)
+    existing = await resources.working.fields(ref, "user_id", "context", "context_window_max")
+    if existing and existing["user_id"] not in (None, user_id) and user_id is not None:
+        raise Conflict(f"Session {session_id!r} belongs to another user")
+    counter = resources.tokenizers.for_model(window.model_name)
+    now = utcnow()
+    ttl = ttl_seconds or resources.settings.default_ttl_seconds
+    limit = window.tokens() or (existing or {}).get("context_window_max")
+    fresh = StoredWorkingMemory(
+        session_id=session_id, namespace=namespace, user_id=user_id, ttl_seconds=ttl,
+        created_at=now, updated_at=now, last_accessed=now, context_window_max=limit,
+    )  # fmt: skip
+    new_doc = {**dump(fresh), "created_ts": now.timestamp(), "updated_ts": now.timestamp()}
+    tokens = _count(counter, messages, None)
+    if context is not None:
+        old_context = (existing or {}).get("context")
+        tokens += counter.count(context) - (counter.count(old_context) if old_context else 0)
+    result = await resources.working.append(
+        ref, new_doc, [dump(m) for m in messages], tokens, context, now, ttl
+    )
+    await _after_write(resources, ref, result.tokens, window, limit)
+    return result
+
+
+async def delete_session(
+    resources: Resources, session_id: str, namespace: str | None, user_id: str | None
+) -> None:
+    ref = await resolve(resources, session_id, namespace, user_id)
+    await resources.working.delete(ref)
+
+
+async def list_sessions(
+    resources: Resources, namespace: str | None, user_id: str | None, offset: int, limit: int
+) -> tuple[list[str], int]:
+    return await resources.working.list(namespace, user_id, offset, limit)

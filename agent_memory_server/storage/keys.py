@@ -1,0 +1,39 @@
+"""Every Redis key, prefix and index name the server uses, built in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def _part(value: str) -> str:
+    """Escape a key component so that ':' inside ids cannot collide with the separator."""
+    return value.replace("%", "%25").replace(":", "%3A")
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Key builder bound to one prefix (one deployment, or one test)."""
+
+    prefix: str
+
+    @property
+    def working_memory_prefix(self) -> str:
+        return f"{self.prefix}:wm:"
+
+    @property
+    def working_memory_index(self) -> str:
+        return f"{self.prefix}:wm_idx"
+
+    def working_memory(self, namespace: str | None, session_id: str) -> str:
+        """JSON document of one session; the namespace is part of its identity."""
+        ns = "-" if namespace is None else "n" + _part(namespace)
+        return f"{self.working_memory_prefix}{ns}:{_part(session_id)}"
+
+    def summarization_task(self, namespace: str | None, session_id: str) -> str:
+        """Docket task key: one pending summarization per session."""
+        ns = "-" if namespace is None else "n" + _part(namespace)
+        return f"{self.prefix}:summarize:{ns}:{_part(session_id)}"
+
+    @property
+    def schema_version(self) -> str:
+        return f"{self.prefix}:schema_version"

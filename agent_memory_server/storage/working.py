@@ -1,0 +1,210 @@
+"""Working-memory store: one RedisJSON document per session, indexed for lookup and listing.
+
+Every write that must not lose a concurrent write is a single MULTI/EXEC transaction or a Lua
+script; nothing here reads, modifies in Python and writes back without a guard.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from redis.asyncio import Redis
+from redisvl.index import AsyncSearchIndex
+from redisvl.query import FilterQuery
+from redisvl.query.filter import FilterExpression, Tag
+
+from agent_memory_server.storage.keys import Keys
+from agent_memory_server.storage.schema import working_memory_schema
+
+# Replace the first `count` messages by a summary, only if they are still the ones the
+# summary was made from and the context is still the one it extends (else return 0).
+_FOLD_SCRIPT = """
+local key = KEYS[1]
+local count = tonumber(ARGV[1])
+if redis.call('EXISTS', key) == 0 then return 0 end
+local first = redis.call('JSON.GET', key, '$.messages[0].id')
+local last = redis.call('JSON.GET', key, '$.messages[' .. (count - 1) .. '].id')
+if first ~= ARGV[2] or last ~= ARGV[3] then return 0 end
+local context = redis.call('JSON.GET', key, '$.context')
+if context ~= ARGV[4] then return 0 end
+redis.call('JSON.ARRTRIM', key, '$.messages', count, -1)
+redis.call('JSON.SET', key, '$.context', ARGV[5])
+redis.call('JSON.NUMINCRBY', key, '$.tokens', ARGV[6])
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class SessionRef:
+    """Where a session lives: its namespace and its key."""
+
+    namespace: str | None
+    session_id: str
+    key: str
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    created: bool
+    tokens: int
+
+
+def timestamps(now: datetime) -> dict[str, Any]:
+    """The indexed numeric twins of the ISO timestamps."""
+    return {"updated_ts": now.timestamp(), "updated_at": now.isoformat()}
+
+
+class WorkingMemoryStore:
+    """Atomic get / put / append / fold / delete / list of sessions."""
+
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.index = AsyncSearchIndex(working_memory_schema(keys), redis_client=redis)
+        self._fold = redis.register_script(_FOLD_SCRIPT)
+
+    async def create_index(self) -> None:
+        if not await self.index.exists():
+            await self.index.create(overwrite=False)
+
+    def ref(self, namespace: str | None, session_id: str) -> SessionRef:
+        return SessionRef(namespace, session_id, self.keys.working_memory(namespace, session_id))
+
+    async def find(self, session_id: str, user_id: str | None = None) -> list[SessionRef]:
+        """Every namespace holding a session with this id (optionally owned by user_id)."""
+        expression: FilterExpression = Tag("session_id") == session_id
+        if user_id is not None:
+            expression = expression & (Tag("user_id") == user_id)
+        query = FilterQuery(expression, return_fields=["namespace"], num_results=100)
+        query.paging(0, 100)
+        result = await self.index.search(query.query, query_params=query.params)
+        refs = []
+        for doc in result.docs:
+            key = doc.id.decode() if isinstance(doc.id, bytes) else str(doc.id)
+            raw = getattr(doc, "namespace", None)
+            namespace = None if raw in (None, "", b"") else _decode(raw)
+            refs.append(SessionRef(namespace, session_id, key))
+        return refs
+
+    async def get(self, ref: SessionRef) -> dict[str, Any] | None:
+        doc = await self.redis.json().get(ref.key)
+        return doc if isinstance(doc, dict) else None
+
+    async def fields(self, ref: SessionRef, *names: str) -> dict[str, Any] | None:
+        """Some top-level fields of a session in one round trip; None if it does not exist."""
+        paths = [f"$.{name}" for name in names]
+        raw: Any = await self.redis.json().get(ref.key, *paths)
+        if not raw:
+            return None
+        if len(names) == 1:
+            return {names[0]: raw[0] if raw else None}
+        return {
+            name: (raw[path][0] if raw.get(path) else None)
+            for name, path in zip(names, paths, strict=True)
+        }
+
+    async def put(self, ref: SessionRef, doc: dict[str, Any], ttl_seconds: int | None) -> bool:
+        """Replace the whole session, keeping its original creation time; True if created."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.json().get(ref.key, "$.created_at", "$.created_ts")
+            (existing,) = await pipe.execute()
+        created = not existing or not existing.get("$.created_at")
+        if not created:
+            doc["created_at"] = existing["$.created_at"][0]
+            doc["created_ts"] = existing["$.created_ts"][0]
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.json().set(ref.key, "$", doc)
+            if ttl_seconds is not None:
+                pipe.expire(ref.key, ttl_seconds)
+            await pipe.execute()
+        return created
+
+    async def append(
+        self,
+        ref: SessionRef,
+        new_doc: dict[str, Any],
+        messages: list[dict[str, Any]],
+        tokens: int,
+        context: str | None,
+        now: datetime,
+        ttl_seconds: int | None,
+    ) -> AppendResult:
+        """Append messages in one transaction; creates the session from new_doc if missing."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.json().set(ref.key, "$", new_doc, nx=True)
+            if messages:
+                pipe.json().arrappend(ref.key, "$.messages", *messages)
+            pipe.json().numincrby(ref.key, "$.tokens", tokens)
+            for path, value in timestamps(now).items():
+                pipe.json().set(ref.key, f"$.{path}", value)
+            pipe.json().set(ref.key, "$.last_accessed", now.isoformat())
+            if context is not None:
+                pipe.json().set(ref.key, "$.context", context)
+            if ttl_seconds is not None:
+                pipe.json().set(ref.key, "$.ttl_seconds", ttl_seconds)
+                pipe.expire(ref.key, ttl_seconds)
+            results = await pipe.execute()
+        total = results[2 if messages else 1]
+        total_tokens = int(total[0] if isinstance(total, list) else total)
+        return AppendResult(created=bool(results[0]), tokens=total_tokens)
+
+    async def touch(self, ref: SessionRef, now: datetime, ttl_seconds: int | None) -> None:
+        """Record an access; a session with a TTL gets its full TTL again."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.json().set(ref.key, "$.last_accessed", now.isoformat(), xx=True)
+            if ttl_seconds is not None:
+                pipe.expire(ref.key, ttl_seconds)
+            await pipe.execute()
+
+    async def set_window(self, ref: SessionRef, window: int) -> None:
+        await self.redis.json().set(ref.key, "$.context_window_max", window, xx=True)
+
+    async def fold(
+        self,
+        ref: SessionRef,
+        first_id: str,
+        last_id: str,
+        count: int,
+        expected_context: str | None,
+        summary: str,
+        tokens_delta: int,
+    ) -> bool:
+        """Replace the first `count` messages with `summary` if nothing moved meanwhile."""
+        done = await self._fold(
+            keys=[ref.key],
+            args=[
+                count,
+                json.dumps([first_id]),
+                json.dumps([last_id]),
+                json.dumps([expected_context]),
+                json.dumps(summary),
+                tokens_delta,
+            ],
+        )
+        return bool(done)
+
+    async def delete(self, ref: SessionRef) -> bool:
+        return bool(await self.redis.delete(ref.key))
+
+    async def list(
+        self, namespace: str | None, user_id: str | None, offset: int, limit: int
+    ) -> tuple[list[str], int]:
+        """Session ids, oldest first, with the true total of matching sessions."""
+        expression: FilterExpression | str = "*"
+        if namespace is not None:
+            expression = Tag("namespace") == namespace
+        if user_id is not None:
+            user = Tag("user_id") == user_id
+            expression = user if isinstance(expression, str) else expression & user
+        query = FilterQuery(expression, return_fields=["session_id"], sort_by=("created_ts", "ASC"))
+        query.paging(offset, limit)
+        result = await self.index.search(query.query, query_params=query.params)
+        ids = [_decode(doc.session_id) for doc in result.docs]
+        return ids, int(result.total)
+
+
+def _decode(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

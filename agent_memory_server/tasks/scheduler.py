@@ -1,0 +1,23 @@
+"""The one scheduler interface: services enqueue background work here, backed by Docket.
+
+Tasks are enqueued by name; `open_resources` registers the task collection with Docket, so
+services never import the task bodies (which import the services).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from agent_memory_server.models.common import utcnow
+from agent_memory_server.resources import Resources
+from agent_memory_server.storage.working import SessionRef
+
+
+async def schedule_summarization(resources: Resources, ref: SessionRef) -> None:
+    """Queue one summarization per session; a repeat while one is queued is a no-op."""
+    when = utcnow() + timedelta(seconds=resources.settings.summarization_debounce_seconds)
+    await resources.docket.add(
+        "summarize_working_memory",
+        when=when,
+        key=resources.keys.summarization_task(ref.namespace, ref.session_id),
+    )(ref.namespace, ref.session_id)

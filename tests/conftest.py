@@ -1,0 +1,154 @@
+"""Shared fixtures: one real Redis Stack server per test session, isolated key prefixes per test."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from agent_memory_server.app import create_app
+from agent_memory_server.config import Settings
+from agent_memory_server.resources import Resources
+from agent_memory_server.storage.embedded import EmbeddedRedis
+from tests.support.llm_stub import LLMStub
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """REDIS_URL when set, else the embedded launcher on a temporary data directory."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
+    url = server.start()
+    yield url
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture
+def make_settings(redis_url: str, shared_data_dir: Path) -> Callable[..., Settings]:
+    """Settings on the test Redis with a fresh key prefix, no LLM and no embedded worker."""
+
+    def build(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "redis_url": redis_url,
+            "data_dir": shared_data_dir,
+            "key_prefix": f"t{uuid.uuid4().hex[:10]}",
+            "llm_provider": "none",
+            "embedded_worker": False,
+        }
+        values.update(overrides)
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    return build
+
+
+class AppClient:
+    """The app under its real lifespan, called over ASGI, with its Resources at hand."""
+
+    def __init__(self, app: FastAPI, client: httpx.AsyncClient) -> None:
+        self.app = app
+        self.http = client
+
+    @property
+    def resources(self) -> Resources:
+        resources: Resources = self.app.state.resources
+        return resources
+
+
+@pytest.fixture
+def start_app() -> Callable[[Settings], Any]:
+    """`async with start_app(settings) as app:` runs create_app's lifespan around a client."""
+
+    @asynccontextmanager
+    async def run(settings: Settings) -> AsyncIterator[AppClient]:
+        app = create_app(settings)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                yield AppClient(app, client)
+
+    return run
+
+
+@pytest.fixture
+async def app(
+    make_settings: Callable[..., Settings], start_app: Callable[[Settings], Any]
+) -> AsyncIterator[AppClient]:
+    async with start_app(make_settings()) as running:
+        yield running
+
+
+@pytest.fixture
+def llm_stub() -> Iterator[LLMStub]:
+    with LLMStub() as stub:
+        yield stub
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server_process(redis_url: str, shared_data_dir: Path) -> Iterator[Callable[..., str]]:
+    """Start `agent-memory api` as a real process (real uvicorn, real socket); returns its URL."""
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start(**env_overrides: str) -> str:
+        port = _free_port()
+        env = {
+            **os.environ,
+            "REDIS_URL": redis_url,
+            "DATA_DIR": str(shared_data_dir),
+            "KEY_PREFIX": f"p{uuid.uuid4().hex[:10]}",
+            "LLM_PROVIDER": "none",
+            "LOG_LEVEL": "WARNING",
+            **env_overrides,
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "agent_memory_server", "api", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        processes.append(process)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(process.stderr.read().decode() if process.stderr else "died")
+            try:
+                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                    return url
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start in 60 s")
+
+    yield start
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
