@@ -2,6 +2,7 @@
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen
+SRC := agent_memory_server tests $(wildcard benchmarks)
 
 .PHONY: install uv run worker test test-fast lint format bench clean
 
@@ -18,13 +19,13 @@ worker: install
 	$(RUN) agent-memory task-worker
 
 lint: install
-	$(RUN) ruff check agent_memory_server tests benchmarks
-	$(RUN) ruff format --check agent_memory_server tests benchmarks
+	$(RUN) ruff check $(SRC)
+	$(RUN) ruff format --check $(SRC)
 	$(RUN) mypy
 
 format: install
-	$(RUN) ruff format agent_memory_server tests benchmarks
-	$(RUN) ruff check --fix agent_memory_server tests benchmarks
+	$(RUN) ruff format $(SRC)
+	$(RUN) ruff check --fix $(SRC)
 
 test: lint
 	$(RUN) pytest -q
