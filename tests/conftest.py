@@ -15,12 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
+import redis
 from fastapi import FastAPI
 
 from agent_memory_server.app import create_app
 from agent_memory_server.config import Settings
 from agent_memory_server.resources import Resources
-from agent_memory_server.storage.embedded import EmbeddedRedis
+from agent_memory_server.storage.embedded import EmbeddedRedis, find_binaries
 from tests.support.llm_stub import LLMStub
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,3 +153,25 @@ def server_process(redis_url: str, shared_data_dir: Path) -> Iterator[Callable[.
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture
+def bare_redis_url(tmp_path: Path) -> Iterator[str]:
+    """A plain Redis server: no search, no JSON."""
+    port = _free_port()
+    bare = subprocess.Popen(
+        [str(find_binaries().server), "--port", str(port), "--bind", "127.0.0.1",
+         "--save", "", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    yield url
+    bare.terminate()
+    bare.wait(timeout=10)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +9,7 @@ import redis
 
 from agent_memory_server.errors import ConfigurationError
 from agent_memory_server.storage.connection import check_modules, connect
-from agent_memory_server.storage.embedded import EmbeddedRedis, _free_port, find_binaries
+from agent_memory_server.storage.embedded import EmbeddedRedis
 
 
 def test_shared_between_processes_of_one_data_dir_and_stopped_by_the_last(tmp_path: Path) -> None:
@@ -51,28 +48,6 @@ def test_a_server_left_running_by_a_crashed_process_is_reused(tmp_path: Path) ->
     survivor.stop()
     with pytest.raises(redis.ConnectionError):
         redis.Redis.from_url(url).ping()
-
-
-@pytest.fixture
-def bare_redis_url(tmp_path: Path) -> Iterator[str]:
-    """A plain Redis server: no search, no JSON."""
-    port = _free_port()
-    bare = subprocess.Popen(
-        [str(find_binaries().server), "--port", str(port), "--bind", "127.0.0.1",
-         "--save", "", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"redis://127.0.0.1:{port}/0"
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            redis.Redis.from_url(url).ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield url
-    bare.terminate()
-    bare.wait(timeout=10)
 
 
 async def test_server_without_modules_is_refused_with_a_clear_message(bare_redis_url: str) -> None:

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -77,3 +82,39 @@ async def test_agent_memory_client_working_memory(server_process: Callable[..., 
         assert (await client.delete_working_memory("s1")).status == "ok"
         with pytest.raises(MemoryNotFoundError):
             await client.get_working_memory("s1")
+
+
+async def test_separate_task_worker_process_summarizes(
+    server_process: Callable[..., str], redis_url: str, shared_data_dir: Path
+) -> None:
+    """EMBEDDED_WORKER=false on the API, and an `agent-memory task-worker` process does the work."""
+    prefix = f"w{uuid.uuid4().hex[:10]}"
+    url = server_process(EMBEDDED_WORKER="false", KEY_PREFIX=prefix)
+    messages = [
+        {"role": "user", "content": f"turn {i}: the meeting moved to room {i}."} for i in range(80)
+    ]
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
+        put = await http.put(
+            "/v1/working-memory/w", json={"messages": messages}, params={"context_window_max": 500}
+        )
+        assert put.status_code == 200
+        env = {
+            **os.environ, "REDIS_URL": redis_url, "DATA_DIR": str(shared_data_dir),
+            "KEY_PREFIX": prefix, "LLM_PROVIDER": "none",
+        }  # fmt: skip
+        worker = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "agent_memory_server", "task-worker", "--concurrency", "2",
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            got: dict[str, object] = {}
+            for _ in range(300):
+                got = (await http.get("/v1/working-memory/w")).json()
+                if got["context"]:
+                    break
+                await asyncio.sleep(0.1)
+        finally:
+            worker.terminate()
+            await asyncio.wait_for(worker.wait(), timeout=15)
+        assert got["context"], "the worker process did not summarize"
+        assert len(got["messages"]) < 80  # type: ignore[arg-type]
