@@ -82,12 +82,48 @@ class Settings(BaseSettings):
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None
     llm_timeout_seconds: float = Field(default=60.0, gt=0)
+    # --- Embeddings and long-term search ------------------------------------------------
+    embedding_provider: Literal["local", "openai", "sentence-transformers"] = Field(
+        default="local",
+        description="local: all-MiniLM-L6-v2 on onnxruntime; openai: OpenAI or compatible; "
+        "sentence-transformers: a local model directory (extra).",
+    )
+    embedding_model: str = Field(
+        default="all-MiniLM-L6-v2",
+        description="OpenAI model (e.g. text-embedding-3-small) or sentence-transformers path.",
+    )
+    embedding_dimensions: int | None = Field(default=None, ge=8, le=8192)
+    embedding_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible embeddings server; default OPENAI_BASE_URL."
+    )
+    embedding_api_key: SecretStr | None = None
+    embedding_batch_size: int = Field(default=32, ge=1, le=2048)
+    embedding_threads: int | None = Field(default=None, ge=1, le=64)
+    model_cache_dir: Path | None = Field(
+        default=None,
+        description="Where the local embedder's ONNX graph is cached; default data_dir/models.",
+    )
+    hnsw_m: int = Field(default=16, ge=2, le=512)
+    hnsw_ef_construction: int = Field(default=200, ge=4, le=4096)
+    hnsw_ef_runtime: int = Field(default=64, ge=1, le=4096)
+    hybrid_alpha: float = Field(
+        default=0.5, ge=0, le=1, description="Weight of the semantic leg in hybrid search."
+    )
+    search_candidates: int = Field(
+        default=100, ge=10, le=1000, description="Candidates each hybrid/recency leg fetches."
+    )
+    track_access: bool = Field(
+        default=True, description="Update last_accessed/access_count of records a search returns."
+    )
+
     tokenizer_cache_dir: Path | None = Field(
         default=None,
         description="Where tiktoken's encoding files are seeded; default data_dir/tiktoken.",
     )
 
-    @field_validator("redis_url", "openai_base_url", "anthropic_base_url", mode="before")
+    @field_validator(
+        "redis_url", "openai_base_url", "anthropic_base_url", "embedding_base_url", mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

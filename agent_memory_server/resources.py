@@ -13,11 +13,14 @@ from redis.asyncio import Redis
 
 from agent_memory_server.config import Settings
 from agent_memory_server.errors import ConfigurationError
+from agent_memory_server.providers.embeddings import Embedder, create_embedder
 from agent_memory_server.providers.llm import ChatModel, create_chat_model
 from agent_memory_server.providers.tokens import Tokenizers
 from agent_memory_server.storage.connection import check_modules, connect
 from agent_memory_server.storage.embedded import EmbeddedRedis
 from agent_memory_server.storage.keys import Keys
+from agent_memory_server.storage.long_term import LongTermStore
+from agent_memory_server.storage.schema import VectorIndexParams
 from agent_memory_server.storage.working import WorkingMemoryStore
 
 logger = logging.getLogger(__name__)
@@ -38,11 +41,20 @@ class Resources:
     tokenizers: Tokenizers
     llm: ChatModel | None
     docket: Docket
+    embedder: Embedder
+    long_term: LongTermStore
 
 
 @asynccontextmanager
-async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
-    """Start or connect to Redis, check it, create indexes, open clients; close all on exit."""
+async def open_resources(
+    settings: Settings, *, check_index: bool = True
+) -> AsyncIterator[Resources]:
+    """Start or connect to Redis, check it, create indexes, open clients; close all on exit.
+
+    Args:
+        check_index: refuse to start when the long-term index was built by another embedder
+            (False only for `agent-memory rebuild-index`, which fixes exactly that).
+    """
     async with AsyncExitStack() as stack:
         url = settings.redis_url
         if url is None:
@@ -62,10 +74,42 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
         llm = create_chat_model(settings)
         if llm is not None:
             stack.push_async_callback(llm.close)
+        embedder = await asyncio.to_thread(create_embedder, settings)
+        params = VectorIndexParams(
+            embedder.dimension, settings.hnsw_m, settings.hnsw_ef_construction,
+            settings.hnsw_ef_runtime,
+        )  # fmt: skip
+        long_term = LongTermStore(redis, keys, params)
+        if check_index:
+            await check_embedder(long_term, embedder)
         docket = await stack.enter_async_context(Docket(name=settings.docket, url=url))
         docket.register_collection(TASK_COLLECTION)
         logger.info("LLM provider: %s", llm.name if llm else "none (extractive summaries)")
-        yield Resources(settings, url, redis, keys, working, tokenizers, llm, docket)
+        logger.info("embedder: %s (%s-d)", embedder.name, embedder.dimension)
+        yield Resources(
+            settings, url, redis, keys, working, tokenizers, llm, docket, embedder, long_term
+        )
+
+
+async def check_embedder(store: LongTermStore, embedder: Embedder) -> None:
+    """Create the long-term index, or check that its vectors came from this embedder."""
+    recorded = await store.redis.get(store.keys.embedder_info)
+    dimension = await store.indexed_dimension()
+    recorded_name = recorded.decode() if isinstance(recorded, bytes) else recorded
+    if dimension is None:
+        await store.create_index()
+        await store.redis.set(store.keys.embedder_info, embedder.name)
+        return
+    if dimension != embedder.dimension or (recorded_name and recorded_name != embedder.name):
+        raise ConfigurationError(
+            f"The long-term index holds {dimension}-d vectors from "
+            f"{recorded_name or 'an unknown embedder'}, but the configured embedder is "
+            f"{embedder.name} ({embedder.dimension}-d). Nothing was changed. Run "
+            "`agent-memory rebuild-index` to re-embed every record, or restore the previous "
+            "embedding settings."
+        )
+    if recorded_name is None:
+        await store.redis.set(store.keys.embedder_info, embedder.name)
 
 
 __all__ = ["ConfigurationError", "Resources", "open_resources"]

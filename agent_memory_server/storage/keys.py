@@ -35,5 +35,27 @@ class Keys:
         return f"{self.prefix}:summarize:{ns}:{_part(session_id)}"
 
     @property
+    def long_term_prefix(self) -> str:
+        return f"{self.prefix}:ltm:"
+
+    @property
+    def long_term_index(self) -> str:
+        return f"{self.prefix}:ltm_idx"
+
+    def long_term(self, memory_id: str) -> str:
+        return f"{self.long_term_prefix}{_part(memory_id)}"
+
+    def memory_hash(self, namespace: str | None, user_id: str | None, digest: str) -> str:
+        """Content-hash dedup pointer: (namespace, user, hash of text) -> record id."""
+        ns = "-" if namespace is None else "n" + _part(namespace)
+        user = "-" if user_id is None else "u" + _part(user_id)
+        return f"{self.prefix}:ltm_hash:{ns}:{user}:{digest}"
+
+    @property
+    def embedder_info(self) -> str:
+        """Which embedder (name and dimension) wrote the vectors of the long-term index."""
+        return f"{self.prefix}:ltm_embedder"
+
+    @property
     def schema_version(self) -> str:
         return f"{self.prefix}:schema_version"

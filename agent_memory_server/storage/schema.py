@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from redisvl.schema import IndexSchema
 
 from agent_memory_server.storage.keys import Keys
@@ -30,3 +33,72 @@ def working_memory_schema(keys: Keys) -> IndexSchema:
             ],
         }
     )  # fmt: skip
+
+
+LONG_TERM_SCHEMA_VERSION = 1
+TAG_SEPARATOR = "|"
+
+
+@dataclass(frozen=True)
+class VectorIndexParams:
+    """HNSW parameters of the long-term index (see the README's benchmark notes)."""
+
+    dimension: int
+    m: int = 16
+    ef_construction: int = 200
+    ef_runtime: int = 64
+
+
+def long_term_schema(keys: Keys, params: VectorIndexParams) -> IndexSchema:
+    """Index over long-term records (HASH): every filterable field, BM25 text, HNSW vectors."""
+    tags = [
+        "memory_id",
+        "session_id",
+        "user_id",
+        "namespace",
+        "memory_type",
+        "memory_hash",
+        "discrete_memory_extracted",
+        "extraction_strategy",
+        "pinned",
+    ]
+    multi = ["topics", "entities"]
+    numbers = [
+        "created_at",
+        "updated_at",
+        "last_accessed",
+        "persisted_at",
+        "event_date",
+        "access_count",
+        "importance",
+    ]
+    fields: list[dict[str, Any]] = [{"name": name, "type": "tag"} for name in tags]
+    fields += [
+        {"name": name, "type": "tag", "attrs": {"separator": TAG_SEPARATOR}} for name in multi
+    ]
+    fields += [{"name": name, "type": "numeric", "attrs": {"sortable": True}} for name in numbers]
+    fields.append({"name": "text", "type": "text"})
+    fields.append(
+        {
+            "name": "vector",
+            "type": "vector",
+            "attrs": {
+                "algorithm": "hnsw",
+                "dims": params.dimension,
+                "distance_metric": "cosine",
+                "datatype": "float32",
+                "m": params.m,
+                "ef_construction": params.ef_construction,
+                "ef_runtime": params.ef_runtime,
+            },
+        }
+    )
+    return IndexSchema.from_dict({
+        "index": {
+            "name": keys.long_term_index,
+            "prefix": keys.long_term_prefix,
+            "key_separator": ":",
+            "storage_type": "hash",
+        },
+        "fields": fields,
+    })  # fmt: skip

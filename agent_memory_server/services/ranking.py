@@ -1,0 +1,81 @@
+"""Scoring of search candidates: hybrid fusion, recency boost and importance. Pure functions."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from agent_memory_server.models.long_term import SearchRequest
+from agent_memory_server.models.memory_record import MemoryRecord
+
+SECONDS_PER_DAY = 86_400.0
+
+
+@dataclass
+class Candidate:
+    """A record with whatever signals the search legs produced for it."""
+
+    record: MemoryRecord
+    distance: float | None = None
+    keyword: float | None = None
+    score: float = 0.0
+
+
+def _min_max(values: Sequence[float]) -> tuple[float, float]:
+    low, high = min(values), max(values)
+    return low, (high - low) or 1.0
+
+
+def fuse(candidates: Sequence[Candidate], alpha: float) -> None:
+    """Weighted fusion of min-max normalised similarity and BM25: alpha * sem + (1-alpha) * kw.
+
+    Similarity is 1 - cosine distance; a candidate missing from the keyword leg scores 0 there.
+    """
+    sims = [1.0 - c.distance for c in candidates if c.distance is not None]
+    kws = [c.keyword for c in candidates if c.keyword is not None]
+    sim_low, sim_span = _min_max(sims) if sims else (0.0, 1.0)
+    kw_low, kw_span = _min_max(kws) if kws else (0.0, 1.0)
+    for c in candidates:
+        sem = (1.0 - c.distance - sim_low) / sim_span if c.distance is not None else 0.0
+        kw = (c.keyword - kw_low) / kw_span if c.keyword is not None else 0.0
+        c.score = alpha * sem + (1.0 - alpha) * kw
+
+
+def _decay(age_seconds: float, half_life_days: float) -> float:
+    return math.exp(-math.log(2) * max(0.0, age_seconds) / (half_life_days * SECONDS_PER_DAY))
+
+
+def boost(candidates: Sequence[Candidate], request: SearchRequest, now: datetime) -> None:
+    """Mix relevance with recency (freshness of last access, novelty of creation) and importance."""
+    if not candidates:
+        return
+    top = max(c.score for c in candidates)
+    for c in candidates:
+        relevance = c.score / top if top > 0 else 0.0
+        if request.recency_boost:
+            fresh = _decay(
+                (now - c.record.last_accessed).total_seconds(),
+                request.recency_half_life_last_access_days,
+            )
+            novel = _decay(
+                (now - c.record.created_at).total_seconds(), request.recency_half_life_created_days
+            )
+            recency = (
+                request.recency_freshness_weight * fresh + request.recency_novelty_weight * novel
+            )
+            relevance = (
+                request.recency_semantic_weight * relevance
+                + request.recency_recency_weight * recency
+            )
+        if request.importance_weight:
+            raw = (c.record.metadata or {}).get("importance")
+            importance = (
+                float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else 0.0
+            )
+            importance = min(1.0, max(0.0, importance))
+            relevance = (
+                1 - request.importance_weight
+            ) * relevance + request.importance_weight * importance
+        c.score = relevance

@@ -1,0 +1,276 @@
+"""Long-term store: records as Redis hashes with a float32 vector, indexed by RediSearch.
+
+Reads and writes are pipelined; searches go through redisvl queries on one index
+(storage/schema.py). Content-hash dedup uses a pointer key per (namespace, user, hash) set
+with SET NX, so two concurrent writers of the same text cannot both insert it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from redis.asyncio import Redis
+from redisvl.index import AsyncSearchIndex
+from redisvl.query import CountQuery, FilterQuery, VectorQuery, VectorRangeQuery
+from redisvl.query.filter import FilterExpression
+
+from agent_memory_server.models.memory_record import MemoryRecord
+from agent_memory_server.storage.filters import text_query_string
+from agent_memory_server.storage.keys import Keys
+from agent_memory_server.storage.schema import TAG_SEPARATOR, VectorIndexParams, long_term_schema
+
+FIELDS = (
+    "memory_id", "text", "session_id", "user_id", "namespace", "memory_type", "topics", "entities",
+    "pinned", "access_count", "created_at", "updated_at", "last_accessed", "persisted_at",
+    "event_date", "memory_hash", "discrete_memory_extracted", "extracted_from",
+    "extraction_strategy", "metadata",
+)  # fmt: skip
+_TIMES = ("created_at", "updated_at", "last_accessed", "persisted_at", "event_date")
+
+# Delete a dedup pointer only if it still points at the record being removed.
+_DROP_POINTER = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search hit: the record, and its distance and/or keyword score."""
+
+    record: MemoryRecord
+    distance: float | None = None
+    keyword_score: float | None = None
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def to_hash(record: MemoryRecord, vector: np.ndarray[Any, Any]) -> dict[str, Any]:
+    """The hash fields of a record; absent optionals are left out (no tag, no number)."""
+    data = record.model_dump(mode="python")
+    data["memory_id"] = data.pop("id")  # "id" is the key of a search result document
+    fields: dict[str, Any] = {"vector": np.asarray(vector, dtype=np.float32).tobytes()}
+    for name in FIELDS:
+        value = data.get(name)
+        if value is None:
+            continue
+        if name in _TIMES:
+            fields[name] = value.timestamp()
+        elif name in ("topics", "entities"):
+            clean = [v.replace(TAG_SEPARATOR, "/").strip() for v in value]
+            fields[name] = TAG_SEPARATOR.join(v for v in clean if v)
+        elif name in ("extracted_from", "metadata"):
+            fields[name] = json.dumps(value)
+        elif name == "pinned":
+            fields[name] = "t" if value else "f"
+        else:
+            fields[name] = value.value if hasattr(value, "value") else value
+    importance = (record.metadata or {}).get("importance")
+    if isinstance(importance, int | float) and not isinstance(importance, bool):
+        fields["importance"] = float(importance)
+    return fields
+
+
+def from_fields(raw: dict[str, Any]) -> MemoryRecord:
+    """A record from hash or search-result fields (bytes or str values)."""
+    data: dict[str, Any] = {}
+    for name in FIELDS:
+        value = raw.get(name)
+        if value is None or (value == b"" and name != "text"):
+            continue
+        text = _text(value)
+        if name in _TIMES:
+            data[name] = datetime.fromtimestamp(float(text), UTC)
+        elif name in ("topics", "entities"):
+            data[name] = [v for v in text.split(TAG_SEPARATOR) if v]
+        elif name in ("extracted_from", "metadata"):
+            data[name] = json.loads(text)
+        elif name == "pinned":
+            data[name] = text == "t"
+        elif name == "access_count":
+            data[name] = int(float(text))
+        else:
+            data[name] = text
+    data["id"] = data.pop("memory_id")
+    return MemoryRecord.model_validate(data)
+
+
+class LongTermStore:
+    """Upsert / get / delete records and run the three kinds of search over one index."""
+
+    def __init__(self, redis: Redis, keys: Keys, params: VectorIndexParams) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.params = params
+        self.index = AsyncSearchIndex(long_term_schema(keys, params), redis_client=redis)
+        self._drop_pointer = redis.register_script(_DROP_POINTER)
+
+    async def create_index(self) -> None:
+        if not await self.index.exists():
+            await self.index.create(overwrite=False)
+
+    async def indexed_dimension(self) -> int | None:
+        """The vector dimension of the existing index, or None when there is no index."""
+        if not await self.index.exists():
+            return None
+        info = await self.index.info()
+        for attribute in info.get("attributes", []):
+            values = [_text(v) if isinstance(v, bytes) else v for v in attribute]
+            if "vector" in values and "dim" in values:
+                return int(values[values.index("dim") + 1])
+        return None
+
+    async def drop_index(self) -> None:
+        """Drop the index only; the record hashes stay (used by rebuild-index)."""
+        if await self.index.exists():
+            await self.index.delete(drop=False)
+
+    def recreate(self, params: VectorIndexParams) -> None:
+        self.params = params
+        self.index = AsyncSearchIndex(long_term_schema(self.keys, params), redis_client=self.redis)
+
+    async def claim_hashes(self, claims: Sequence[tuple[str, str]]) -> list[str | None]:
+        """SET NX each (pointer key, id); returns the id already holding a pointer, or None."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key, memory_id in claims:
+                pipe.set(key, memory_id, nx=True, get=True)
+            results = await pipe.execute()
+        return [None if r is None else _text(r) for r in results]
+
+    async def exists(self, ids: Sequence[str]) -> list[bool]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for memory_id in ids:
+                pipe.exists(self.keys.long_term(memory_id))
+            return [bool(r) for r in await pipe.execute()]
+
+    async def set_pointers(self, pointers: Sequence[tuple[str, str]]) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key, memory_id in pointers:
+                pipe.set(key, memory_id)
+            await pipe.execute()
+
+    async def drop_pointer(self, key: str, memory_id: str) -> None:
+        await self._drop_pointer(keys=[key], args=[memory_id])
+
+    async def upsert(self, rows: Sequence[tuple[MemoryRecord, np.ndarray[Any, Any]]]) -> None:
+        """Write records (replacing any with the same id) in one pipelined transaction."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for record, vector in rows:
+                key = self.keys.long_term(record.id)
+                pipe.delete(key)
+                pipe.hset(key, mapping=to_hash(record, vector))  # type: ignore[arg-type]
+            await pipe.execute()
+
+    async def get_many(self, ids: Sequence[str]) -> list[MemoryRecord | None]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for memory_id in ids:
+                pipe.hmget(self.keys.long_term(memory_id), list(FIELDS))
+            rows = await pipe.execute()
+        records: list[MemoryRecord | None] = []
+        for row in rows:
+            raw = dict(zip(FIELDS, row, strict=True))
+            records.append(None if raw["memory_id"] is None else from_fields(raw))
+        return records
+
+    async def get_vectors(self, ids: Sequence[str]) -> list[np.ndarray[Any, Any] | None]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for memory_id in ids:
+                pipe.hget(self.keys.long_term(memory_id), "vector")
+            rows = await pipe.execute()
+        return [None if raw is None else np.frombuffer(raw, dtype=np.float32) for raw in rows]
+
+    async def delete(self, ids: Sequence[str]) -> int:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for memory_id in ids:
+                pipe.delete(self.keys.long_term(memory_id))
+            return sum(int(r) for r in await pipe.execute())
+
+    async def touch(self, ids: Sequence[str], now: datetime) -> None:
+        """Record an access (last_accessed, access_count) of records returned by a search."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for memory_id in ids:
+                key = self.keys.long_term(memory_id)
+                pipe.hset(key, "last_accessed", now.timestamp())
+                pipe.hincrby(key, "access_count", 1)
+            await pipe.execute()
+
+    async def knn(
+        self, vector: np.ndarray[Any, Any], where: FilterExpression | None, k: int,
+        distance_threshold: float | None,
+    ) -> list[Hit]:  # fmt: skip
+        query: VectorQuery | VectorRangeQuery
+        common: dict[str, Any] = {
+            "vector": np.asarray(vector, dtype=np.float32).tobytes(),
+            "vector_field_name": "vector",
+            "return_fields": list(FIELDS),
+            "filter_expression": where,
+            "num_results": k,
+            "dtype": "float32",
+        }
+        if distance_threshold is None:
+            query = VectorQuery(**common, ef_runtime=max(self.params.ef_runtime, k))
+        else:
+            query = VectorRangeQuery(**common, distance_threshold=distance_threshold)
+        docs = await self.index.query(query)
+        return [Hit(from_fields(d), distance=float(d["vector_distance"])) for d in docs]
+
+    async def keyword(
+        self, terms: Sequence[str], where: FilterExpression | None, k: int
+    ) -> tuple[list[Hit], int]:
+        """BM25 over the text field, any term matching; returns hits and the match count."""
+        if not terms:
+            return [], 0
+        query_string = text_query_string("text", terms)
+        if where is not None:
+            query_string = f"({query_string}) {where}"
+        query = FilterQuery(query_string, return_fields=list(FIELDS), num_results=k)
+        query.scorer("BM25STD").with_scores().paging(0, k)
+        result = await self.index.search(query.query, query_params=query.params)
+        hits = [
+            Hit(from_fields(doc.__dict__), keyword_score=float(doc.score)) for doc in result.docs
+        ]
+        return hits, int(result.total)
+
+    async def listing(
+        self, where: FilterExpression | None, offset: int, limit: int
+    ) -> tuple[list[MemoryRecord], int]:
+        """Filter-only listing, newest first, with the true total."""
+        query = FilterQuery(
+            where if where is not None else "*", return_fields=list(FIELDS),
+            sort_by=("created_at", "DESC"), num_results=limit,
+        )  # fmt: skip
+        query.paging(offset, limit)
+        result = await self.index.search(query.query, query_params=query.params)
+        return [from_fields(doc.__dict__) for doc in result.docs], int(result.total)
+
+    async def count(self, where: FilterExpression | None) -> int:
+        total = await self.index.query(CountQuery(where if where is not None else "*"))
+        return int(total)
+
+    async def count_within(
+        self, vector: np.ndarray[Any, Any], where: FilterExpression | None, threshold: float
+    ) -> int:
+        query = VectorRangeQuery(
+            vector=np.asarray(vector, dtype=np.float32).tobytes(), vector_field_name="vector",
+            return_fields=["memory_id"], filter_expression=where, distance_threshold=threshold,
+            num_results=0, dtype="float32",
+        )  # fmt: skip
+        query.paging(0, 0)
+        result = await self.index.search(query.query, query_params=query.params)
+        return int(result.total)
+
+    async def scan_ids(self, batch: int = 500) -> list[str]:
+        """Every record id (for rebuild-index and migrations)."""
+        ids: list[str] = []
+        async for key in self.redis.scan_iter(match=f"{self.keys.long_term_prefix}*", count=batch):
+            raw = await self.redis.hget(key, "memory_id")
+            if raw is not None:
+                ids.append(_text(raw))
+        return ids
