@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 import typer
 import uvicorn
@@ -15,7 +16,11 @@ from agent_memory_server import __version__
 from agent_memory_server.app import create_app
 from agent_memory_server.config import Settings
 from agent_memory_server.errors import ConfigurationError
+from agent_memory_server.models.filters import TagFilter
+from agent_memory_server.models.long_term import SearchMode, SearchRequest
 from agent_memory_server.resources import open_resources
+from agent_memory_server.services.long_term import search_memories
+from agent_memory_server.services.maintenance import migrate, rebuild_index
 from agent_memory_server.tasks.worker import run_worker
 
 app = typer.Typer(help="agent-memory-server: memory for AI agents.", no_args_is_help=True)
@@ -84,3 +89,81 @@ def task_worker(
         raise typer.Exit(1) from e
     except KeyboardInterrupt:
         pass
+
+
+def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    try:
+        asyncio.run(main())
+    except ConfigurationError as e:
+        typer.echo(f"error: {e.message}", err=True)
+        raise typer.Exit(1) from e
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="What to look for ('' lists newest first)")],
+    namespace: Annotated[str | None, typer.Option(help="Only this namespace")] = None,
+    user_id: Annotated[str | None, typer.Option(help="Only this user's memories")] = None,
+    topics: Annotated[list[str] | None, typer.Option(help="Any of these topics (repeat)")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+    mode: Annotated[str, typer.Option(help="semantic | keyword | hybrid")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Search long-term memory."""
+    if mode not in ("semantic", "keyword", "hybrid"):
+        raise typer.BadParameter("mode must be semantic, keyword or hybrid", param_hint="--mode")
+    request = SearchRequest(
+        text=text,
+        search_mode=cast(SearchMode, mode),
+        limit=limit,
+        namespace=TagFilter(eq=namespace) if namespace else None,
+        user_id=TagFilter(eq=user_id) if user_id else None,
+        topics=TagFilter(any=topics) if topics else None,
+    )
+    settings = _settings()
+
+    async def main() -> None:
+        async with open_resources(settings) as resources:
+            results = await search_memories(resources, request)
+        if as_json:
+            typer.echo(results.model_dump_json(indent=2))
+            return
+        typer.echo(f"{results.total} match(es)")
+        for m in results.memories:
+            typer.echo(
+                f"{m.score:7.3f}  {m.id}  [{m.namespace or '-'}/{m.user_id or '-'}]  {m.text}"
+            )
+
+    _run(main)
+
+
+@app.command("rebuild-index")
+def rebuild_index_command() -> None:
+    """Recreate the long-term index for the configured embedder and re-embed every record."""
+    settings = _settings()
+
+    async def main() -> None:
+        async with open_resources(settings, check_index=False) as resources:
+            with typer.progressbar(length=1, label="re-embedding") as bar:
+
+                def progress(done: int, total: int) -> None:
+                    bar.length = max(total, 1)
+                    bar.update(done - bar.pos)
+
+                count = await rebuild_index(resources, progress)
+        typer.echo(f"re-embedded {count} memories with {resources.embedder.name}")
+
+    _run(main)
+
+
+@app.command("migrate-memories")
+def migrate_memories() -> None:
+    """Apply pending long-term memory schema migrations (safe to run again)."""
+    settings = _settings()
+
+    async def main() -> None:
+        async with open_resources(settings, check_index=False) as resources:
+            version = await migrate(resources, typer.echo)
+        typer.echo(f"schema version {version}")
+
+    _run(main)

@@ -266,11 +266,21 @@ class LongTermStore:
         result = await self.index.search(query.query, query_params=query.params)
         return int(result.total)
 
-    async def scan_ids(self, batch: int = 500) -> list[str]:
-        """Every record id (for rebuild-index and migrations)."""
+    async def scan_ids(self, batch: int = 1000) -> list[str]:
+        """Every record id (for rebuild-index and migrations), read in pipelined batches."""
         ids: list[str] = []
+        keys: list[bytes] = []
+
+        async def flush() -> None:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for key in keys:
+                    pipe.hget(key, "memory_id")
+                ids.extend(_text(raw) for raw in await pipe.execute() if raw is not None)
+            keys.clear()
+
         async for key in self.redis.scan_iter(match=f"{self.keys.long_term_prefix}*", count=batch):
-            raw = await self.redis.hget(key, "memory_id")
-            if raw is not None:
-                ids.append(_text(raw))
+            keys.append(key)
+            if len(keys) >= batch:
+                await flush()
+        await flush()
         return ids

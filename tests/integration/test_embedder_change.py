@@ -1,0 +1,104 @@
+"""Changing the embedder never corrupts the index: refuse to start, then rebuild-index."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agent_memory_server.config import Settings
+from agent_memory_server.errors import ConfigurationError
+from agent_memory_server.models.long_term import SearchRequest
+from agent_memory_server.resources import open_resources
+from agent_memory_server.services.long_term import search_memories
+from tests.conftest import ROOT
+from tests.support.llm_stub import LLMStub
+
+
+async def _cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "agent_memory_server", *args, cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_dimension_change_is_refused_then_rebuilt_by_the_cli(
+    make_settings: Callable[..., Settings], start_app: Any, llm_stub: LLMStub,
+    shared_data_dir: Path,
+) -> None:  # fmt: skip
+    local = make_settings()
+    async with start_app(local) as app:
+        memories = [
+            {"id": f"r{i}", "text": f"Fact {i}: the orchid needs water on day {i}."}
+            for i in range(30)
+        ]
+        memories.append({"id": "cello", "text": "Bob plays the cello"})
+        await app.http.post("/v1/long-term-memory/", json={"memories": memories})
+
+    remote = {
+        "embedding_provider": "openai", "embedding_base_url": llm_stub.base_url,
+        "embedding_model": "stub-embed", "embedding_dimensions": 64,
+    }  # fmt: skip
+    switched = local.model_copy(update=remote)
+    with pytest.raises(ConfigurationError, match="rebuild-index") as refused:
+        async with open_resources(switched):
+            pass
+    assert "384-d" in str(refused.value) and "64-d" in str(refused.value)
+
+    env = {
+        **os.environ, "REDIS_URL": str(local.redis_url), "KEY_PREFIX": local.key_prefix,
+        "DATA_DIR": str(shared_data_dir), "EMBEDDING_PROVIDER": "openai",
+        "EMBEDDING_BASE_URL": llm_stub.base_url, "EMBEDDING_MODEL": "stub-embed",
+        "EMBEDDING_DIMENSIONS": "64", "LLM_PROVIDER": "none",
+    }  # fmt: skip
+    code, out, err = await _cli(env, "rebuild-index")
+    assert code == 0, err
+    assert "re-embedded 31 memories with openai:stub-embed" in out
+    code, out, err = await _cli(env, "search", "cello bob", "--limit", "1", "--json")
+    assert code == 0, err
+    assert json.loads(out)["memories"][0]["text"] == "Bob plays the cello"
+
+    async with open_resources(switched) as resources:
+        assert resources.long_term.params.dimension == 64
+        found = await search_memories(resources, SearchRequest(text="cello bob", limit=1))
+        assert found.total == 31
+        assert found.memories[0].id == "cello"
+    with pytest.raises(ConfigurationError, match="rebuild-index"):
+        async with open_resources(local):  # and back: refused again, nothing touched
+            pass
+
+
+def test_cli_search_and_migrate(
+    make_settings: Callable[..., Settings], shared_data_dir: Path
+) -> None:
+    settings = make_settings()
+    env = {
+        **os.environ, "REDIS_URL": str(settings.redis_url), "KEY_PREFIX": settings.key_prefix,
+        "DATA_DIR": str(shared_data_dir), "LLM_PROVIDER": "none",
+    }  # fmt: skip
+
+    def cli(*args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "agent_memory_server", *args],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    assert "schema version 1" in cli("migrate-memories")
+    assert "schema version 1" in cli("migrate-memories")  # reentrant
+    assert "0 match(es)" in cli("search", "anything")
+    bad = subprocess.run(
+        [sys.executable, "-m", "agent_memory_server", "search", "x", "--mode", "fuzzy"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert bad.returncode != 0 and "mode" in bad.stderr
