@@ -19,8 +19,8 @@ from agent_memory_server.errors import ConfigurationError
 from agent_memory_server.models.filters import TagFilter
 from agent_memory_server.models.long_term import SearchMode, SearchRequest
 from agent_memory_server.resources import open_resources
-from agent_memory_server.services.long_term import search_memories
 from agent_memory_server.services.maintenance import migrate, rebuild_index
+from agent_memory_server.services.search import search_memories
 from agent_memory_server.tasks.worker import run_worker
 
 app = typer.Typer(help="agent-memory-server: memory for AI agents.", no_args_is_help=True)
@@ -62,7 +62,9 @@ def api(
         )
         return
     try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level=settings.log_level.lower()
+        )
     except ConfigurationError as e:
         typer.echo(f"error: {e.message}", err=True)
         raise typer.Exit(1) from e

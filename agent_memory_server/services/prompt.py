@@ -13,7 +13,7 @@ from agent_memory_server.models.long_term import (
 )
 from agent_memory_server.models.working_memory import MemoryMessage
 from agent_memory_server.resources import Resources
-from agent_memory_server.services.long_term import search_memories
+from agent_memory_server.services.search import search_memories
 from agent_memory_server.services.working_memory import Window, get_session
 
 

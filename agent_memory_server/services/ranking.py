@@ -5,19 +5,20 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from agent_memory_server.models.long_term import SearchRequest
-from agent_memory_server.models.memory_record import MemoryRecord
 
 SECONDS_PER_DAY = 86_400.0
 
 
 @dataclass
 class Candidate:
-    """A record with whatever signals the search legs produced for it."""
+    """A record id with whatever signals the search legs produced for it."""
 
-    record: MemoryRecord
+    id: str
+    created_at: float = 0.0
+    last_accessed: float = 0.0
+    importance: float | None = None
     distance: float | None = None
     keyword: float | None = None
     score: float = 0.0
@@ -47,7 +48,7 @@ def _decay(age_seconds: float, half_life_days: float) -> float:
     return math.exp(-math.log(2) * max(0.0, age_seconds) / (half_life_days * SECONDS_PER_DAY))
 
 
-def boost(candidates: Sequence[Candidate], request: SearchRequest, now: datetime) -> None:
+def boost(candidates: Sequence[Candidate], request: SearchRequest, now: float) -> None:
     """Mix relevance with recency (freshness of last access, novelty of creation) and importance."""
     if not candidates:
         return
@@ -55,13 +56,8 @@ def boost(candidates: Sequence[Candidate], request: SearchRequest, now: datetime
     for c in candidates:
         relevance = c.score / top if top > 0 else 0.0
         if request.recency_boost:
-            fresh = _decay(
-                (now - c.record.last_accessed).total_seconds(),
-                request.recency_half_life_last_access_days,
-            )
-            novel = _decay(
-                (now - c.record.created_at).total_seconds(), request.recency_half_life_created_days
-            )
+            fresh = _decay(now - c.last_accessed, request.recency_half_life_last_access_days)
+            novel = _decay(now - c.created_at, request.recency_half_life_created_days)
             recency = (
                 request.recency_freshness_weight * fresh + request.recency_novelty_weight * novel
             )
@@ -70,11 +66,7 @@ def boost(candidates: Sequence[Candidate], request: SearchRequest, now: datetime
                 + request.recency_recency_weight * recency
             )
         if request.importance_weight:
-            raw = (c.record.metadata or {}).get("importance")
-            importance = (
-                float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else 0.0
-            )
-            importance = min(1.0, max(0.0, importance))
+            importance = min(1.0, max(0.0, c.importance or 0.0))
             relevance = (
                 1 - request.importance_weight
             ) * relevance + request.importance_weight * importance

@@ -32,6 +32,8 @@ FIELDS = (
 )  # fmt: skip
 _TIMES = ("created_at", "updated_at", "last_accessed", "persisted_at", "event_date")
 
+MAX_TIE_FETCH = 2000
+
 # Delete a dedup pointer only if it still points at the record being removed.
 _DROP_POINTER = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -39,13 +41,31 @@ return 0
 """
 
 
+# What a search leg returns per candidate: enough to rank it, not the whole record.
+RANK_FIELDS = ["memory_id", "created_at", "last_accessed", "importance"]
+
+
 @dataclass(frozen=True)
 class Hit:
-    """One search hit: the record, and its distance and/or keyword score."""
+    """One candidate of a search leg: id, ranking signals, and its distance or BM25 score."""
 
-    record: MemoryRecord
+    id: str
+    created_at: float
+    last_accessed: float
+    importance: float | None
     distance: float | None = None
     keyword_score: float | None = None
+
+
+def _hit(doc: dict[str, Any], **signal: float) -> Hit:
+    importance = doc.get("importance")
+    return Hit(
+        id=_text(doc["memory_id"]),
+        created_at=float(doc.get("created_at") or 0),
+        last_accessed=float(doc.get("last_accessed") or 0),
+        importance=None if importance in (None, "", b"") else float(importance),
+        **signal,
+    )
 
 
 def _text(value: Any) -> str:
@@ -209,7 +229,7 @@ class LongTermStore:
         common: dict[str, Any] = {
             "vector": np.asarray(vector, dtype=np.float32).tobytes(),
             "vector_field_name": "vector",
-            "return_fields": list(FIELDS),
+            "return_fields": RANK_FIELDS,
             "filter_expression": where,
             "num_results": k,
             "dtype": "float32",
@@ -219,24 +239,35 @@ class LongTermStore:
         else:
             query = VectorRangeQuery(**common, distance_threshold=distance_threshold)
         docs = await self.index.query(query)
-        return [Hit(from_fields(d), distance=float(d["vector_distance"])) for d in docs]
+        return [_hit(d, distance=float(d["vector_distance"])) for d in docs]
 
     async def keyword(
         self, terms: Sequence[str], where: FilterExpression | None, k: int
     ) -> tuple[list[Hit], int]:
-        """BM25 over the text field, any term matching; returns hits and the match count."""
+        """BM25 over the text field, any term matching; returns hits and the match count.
+
+        The top k always comes with every hit tied with the k-th score, so that callers can
+        order ties by id and page through them without gaps or repeats.
+        """
         if not terms:
             return [], 0
         query_string = text_query_string("text", terms)
         if where is not None:
             query_string = f"({query_string}) {where}"
-        query = FilterQuery(query_string, return_fields=list(FIELDS), num_results=k)
-        query.scorer("BM25STD").with_scores().paging(0, k)
-        result = await self.index.search(query.query, query_params=query.params)
-        hits = [
-            Hit(from_fields(doc.__dict__), keyword_score=float(doc.score)) for doc in result.docs
-        ]
-        return hits, int(result.total)
+        fetch = k + 1
+        while True:
+            query = FilterQuery(query_string, return_fields=RANK_FIELDS, num_results=fetch)
+            query.scorer("BM25STD").with_scores().paging(0, fetch)
+            result = await self.index.search(query.query, query_params=query.params)
+            hits = [_hit(doc.__dict__, keyword_score=float(doc.score)) for doc in result.docs]
+            total = int(result.total)
+            tied = len(hits) > k and hits[k - 1].keyword_score == hits[-1].keyword_score
+            if not tied or fetch >= min(total, MAX_TIE_FETCH):
+                boundary = hits[k - 1].keyword_score if len(hits) >= k else None
+                return [
+                    h for i, h in enumerate(hits) if i < k or h.keyword_score == boundary
+                ], total
+            fetch *= 4
 
     async def listing(
         self, where: FilterExpression | None, offset: int, limit: int

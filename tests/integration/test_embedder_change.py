@@ -17,7 +17,7 @@ from agent_memory_server.config import Settings
 from agent_memory_server.errors import ConfigurationError
 from agent_memory_server.models.long_term import SearchRequest
 from agent_memory_server.resources import open_resources
-from agent_memory_server.services.long_term import search_memories
+from agent_memory_server.services.search import search_memories
 from tests.conftest import ROOT
 from tests.support.llm_stub import LLMStub
 

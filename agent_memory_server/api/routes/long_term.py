@@ -16,6 +16,7 @@ from agent_memory_server.models.long_term import (
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.models.working_memory import AckResponse
 from agent_memory_server.services import long_term as service
+from agent_memory_server.services.search import search_memories
 
 router = APIRouter(tags=["long-term memory"])
 
@@ -40,7 +41,7 @@ async def search_long_term_memory(
     ] = False,
 ) -> MemoryRecordResults:
     """Semantic, keyword or hybrid search with filters; empty text lists newest first."""
-    return await service.search_memories(resources, body)
+    return await search_memories(resources, body)
 
 
 @router.post("/long-term-memory/search", response_model=MemoryRecordResults)
@@ -48,7 +49,7 @@ async def search_long_term_memory_original(
     body: SearchRequest, resources: ResourcesDep
 ) -> MemoryRecordResults:
     """Search long-term memory (original route)."""
-    return await service.search_memories(resources, body)
+    return await search_memories(resources, body)
 
 
 @router.get("/v1/long-term-memory/{memory_id}", response_model=MemoryRecord)

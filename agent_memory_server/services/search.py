@@ -1,0 +1,129 @@
+"""Long-term search: semantic, keyword or hybrid candidates, ranking, paging, hydration.
+
+The legs return ids and ranking signals only; full records are read for the chosen page alone.
+The keyword leg runs while the query is being embedded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from agent_memory_server.models.common import utcnow
+from agent_memory_server.models.long_term import (
+    MemoryRecordResult,
+    MemoryRecordResults,
+    SearchRequest,
+)
+from agent_memory_server.resources import Resources
+from agent_memory_server.services.ranking import Candidate, boost, fuse
+from agent_memory_server.storage.filters import NUMERIC_FIELDS, TAG_FIELDS, combine, query_terms
+from agent_memory_server.storage.long_term import Hit
+
+
+def _candidate(hit: Hit) -> Candidate:
+    return Candidate(hit.id, hit.created_at, hit.last_accessed, hit.importance)
+
+
+async def _fill_distances(
+    resources: Resources, vector: np.ndarray[Any, Any], candidates: Sequence[Candidate]
+) -> None:
+    """Exact cosine distances for keyword-only candidates, from their stored vectors."""
+    missing = [c for c in candidates if c.distance is None]
+    stored = await resources.long_term.get_vectors([c.id for c in missing])
+    for c, row in zip(missing, stored, strict=True):
+        if row is not None:
+            c.distance = float(1.0 - np.dot(row, vector))
+
+
+async def _hydrate(
+    resources: Resources, chosen: Sequence[Candidate], score_type: str
+) -> list[MemoryRecordResult]:
+    records = await resources.long_term.get_many([c.id for c in chosen])
+    return [
+        MemoryRecordResult(
+            **record.model_dump(),
+            dist=c.distance if c.distance is not None else 1.0,
+            score=c.score,
+            score_type=score_type,
+        )
+        for c, record in zip(chosen, records, strict=True)
+        if record is not None  # deleted between the search and the read
+    ]
+
+
+async def _listing(resources: Resources, request: SearchRequest, where: Any) -> MemoryRecordResults:
+    records, total = await resources.long_term.listing(where, request.offset, request.limit)
+    end = request.offset + request.limit
+    page = [
+        MemoryRecordResult(**r.model_dump(), dist=0.0, score=0.0, score_type="listing")
+        for r in records
+    ]
+    return MemoryRecordResults(memories=page, total=total, next_offset=end if end < total else None)
+
+
+async def search_memories(resources: Resources, request: SearchRequest) -> MemoryRecordResults:
+    """Semantic, keyword or hybrid search with filters, paging and optional re-ranking."""
+    filters = {f: getattr(request, f) for f in TAG_FIELDS}
+    where = combine(filters, {f: getattr(request, f) for f in NUMERIC_FIELDS})
+    if not request.text.strip():
+        return await _listing(resources, request, where)
+    store = resources.long_term
+    mode = request.search_mode
+    end = request.offset + request.limit
+    # Re-ranking needs the same candidate set for every page: fetch a fixed depth.
+    rerank = mode == "hybrid" or request.recency_boost or request.importance_weight > 0
+    depth = max(end, resources.settings.search_candidates) if rerank else end
+    threshold = request.distance_threshold
+
+    keyword = (
+        asyncio.ensure_future(store.keyword(query_terms(request.text), where, depth))
+        if mode != "semantic"
+        else None
+    )
+    candidates: dict[str, Candidate] = {}
+    total = 0
+    vector = None
+    if mode != "keyword":
+        vector = (await resources.embedder.embed([request.text]))[0]
+        counted = (
+            store.count(where)
+            if threshold is None
+            else store.count_within(vector, where, threshold)
+        )
+        hits, total = await asyncio.gather(store.knn(vector, where, depth, threshold), counted)
+        for hit in hits:
+            candidates[hit.id] = _candidate(hit)
+            candidates[hit.id].distance = hit.distance
+    if keyword is not None:
+        hits, keyword_total = await keyword
+        total = keyword_total if mode == "keyword" else total
+        for hit in hits:
+            candidates.setdefault(hit.id, _candidate(hit)).keyword = hit.keyword_score
+
+    ranked = list(candidates.values())
+    if mode == "keyword":
+        for c in ranked:
+            c.score = c.keyword or 0.0
+    elif mode == "semantic":
+        for c in ranked:
+            c.score = 1.0 - (c.distance or 0.0)
+    else:
+        assert vector is not None
+        await _fill_distances(resources, vector, ranked)
+        if threshold is not None:
+            ranked = [c for c in ranked if c.distance is not None and c.distance <= threshold]
+        alpha = request.hybrid_alpha
+        fuse(ranked, resources.settings.hybrid_alpha if alpha is None else alpha)
+    if request.recency_boost or request.importance_weight > 0:
+        boost(ranked, request, time.time())
+    ranked.sort(key=lambda c: (-c.score, c.id))
+    chosen = ranked[request.offset : end]
+    page = await _hydrate(resources, chosen, mode)
+    if resources.settings.track_access and chosen:
+        await store.touch([c.id for c in chosen], utcnow())
+    return MemoryRecordResults(memories=page, total=total, next_offset=end if end < total else None)
