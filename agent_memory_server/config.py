@@ -106,11 +106,15 @@ class Settings(BaseSettings):
     hnsw_m: int = Field(default=16, ge=2, le=512)
     hnsw_ef_construction: int = Field(default=200, ge=4, le=4096)
     hnsw_ef_runtime: int = Field(default=64, ge=1, le=4096)
-    hybrid_alpha: float = Field(
-        default=0.5, ge=0, le=1, description="Weight of the semantic leg in hybrid search."
+    hybrid_fusion: Literal["rrf", "minmax"] = Field(
+        default="rrf", description="Weighted reciprocal-rank fusion, or min-max score fusion."
     )
+    hybrid_alpha: float = Field(
+        default=0.55, ge=0, le=1, description="Weight of the semantic leg in hybrid search."
+    )
+    hybrid_rrf_k: float = Field(default=1.0, ge=0, le=1000, description="RRF rank offset k.")
     search_candidates: int = Field(
-        default=100, ge=10, le=1000, description="Candidates each hybrid/recency leg fetches."
+        default=50, ge=10, le=1000, description="Candidates each hybrid/recency leg fetches."
     )
     track_access: bool = Field(
         default=True, description="Update last_accessed/access_count of records a search returns."

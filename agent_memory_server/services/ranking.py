@@ -21,6 +21,8 @@ class Candidate:
     importance: float | None = None
     distance: float | None = None
     keyword: float | None = None
+    semantic_rank: int | None = None
+    keyword_rank: int | None = None
     score: float = 0.0
 
 
@@ -29,7 +31,7 @@ def _min_max(values: Sequence[float]) -> tuple[float, float]:
     return low, (high - low) or 1.0
 
 
-def fuse(candidates: Sequence[Candidate], alpha: float) -> None:
+def fuse_minmax(candidates: Sequence[Candidate], alpha: float) -> None:
     """Weighted fusion of min-max normalised similarity and BM25: alpha * sem + (1-alpha) * kw.
 
     Similarity is 1 - cosine distance; a candidate missing from the keyword leg scores 0 there.
@@ -42,6 +44,19 @@ def fuse(candidates: Sequence[Candidate], alpha: float) -> None:
         sem = (1.0 - c.distance - sim_low) / sim_span if c.distance is not None else 0.0
         kw = (c.keyword - kw_low) / kw_span if c.keyword is not None else 0.0
         c.score = alpha * sem + (1.0 - alpha) * kw
+
+
+def fuse_rrf(candidates: Sequence[Candidate], alpha: float, k: float) -> None:
+    """Weighted reciprocal-rank fusion: alpha/(k + semantic rank) + (1-alpha)/(k + keyword rank).
+
+    Ranks are 1-based positions in each leg; a candidate absent from a leg gets nothing from it.
+    Measured on LoCoMo (benchmarks/fusion_research.py), a small k (1) with alpha near 0.55 beats
+    both legs by about ten points of Hit@10 and is flat around its optimum.
+    """
+    for c in candidates:
+        sem = alpha / (k + c.semantic_rank) if c.semantic_rank is not None else 0.0
+        kw = (1.0 - alpha) / (k + c.keyword_rank) if c.keyword_rank is not None else 0.0
+        c.score = sem + kw
 
 
 def _decay(age_seconds: float, half_life_days: float) -> float:

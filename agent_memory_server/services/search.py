@@ -20,7 +20,7 @@ from agent_memory_server.models.long_term import (
     SearchRequest,
 )
 from agent_memory_server.resources import Resources
-from agent_memory_server.services.ranking import Candidate, boost, fuse
+from agent_memory_server.services.ranking import Candidate, boost, fuse_minmax, fuse_rrf
 from agent_memory_server.storage.filters import NUMERIC_FIELDS, TAG_FIELDS, combine, query_terms
 from agent_memory_server.storage.long_term import Hit
 
@@ -66,20 +66,13 @@ async def _listing(resources: Resources, request: SearchRequest, where: Any) -> 
     return MemoryRecordResults(memories=page, total=total, next_offset=end if end < total else None)
 
 
-async def search_memories(resources: Resources, request: SearchRequest) -> MemoryRecordResults:
-    """Semantic, keyword or hybrid search with filters, paging and optional re-ranking."""
-    filters = {f: getattr(request, f) for f in TAG_FIELDS}
-    where = combine(filters, {f: getattr(request, f) for f in NUMERIC_FIELDS})
-    if not request.text.strip():
-        return await _listing(resources, request, where)
+async def _collect(
+    resources: Resources, request: SearchRequest, where: Any, depth: int
+) -> tuple[dict[str, Candidate], int, np.ndarray[Any, Any] | None]:
+    """Run the legs the mode needs: candidates by id, the true total, the query vector."""
     store = resources.long_term
     mode = request.search_mode
-    end = request.offset + request.limit
-    # Re-ranking needs the same candidate set for every page: fetch a fixed depth.
-    rerank = mode == "hybrid" or request.recency_boost or request.importance_weight > 0
-    depth = max(end, resources.settings.search_candidates) if rerank else end
     threshold = request.distance_threshold
-
     keyword = (
         asyncio.ensure_future(store.keyword(query_terms(request.text), where, depth))
         if mode != "semantic"
@@ -96,16 +89,25 @@ async def search_memories(resources: Resources, request: SearchRequest) -> Memor
             else store.count_within(vector, where, threshold)
         )
         hits, total = await asyncio.gather(store.knn(vector, where, depth, threshold), counted)
-        for hit in hits:
-            candidates[hit.id] = _candidate(hit)
-            candidates[hit.id].distance = hit.distance
+        for rank, hit in enumerate(hits, start=1):
+            candidates[hit.id] = c = _candidate(hit)
+            c.distance, c.semantic_rank = hit.distance, rank
     if keyword is not None:
         hits, keyword_total = await keyword
         total = keyword_total if mode == "keyword" else total
-        for hit in hits:
-            candidates.setdefault(hit.id, _candidate(hit)).keyword = hit.keyword_score
+        for rank, hit in enumerate(hits, start=1):
+            c = candidates.setdefault(hit.id, _candidate(hit))
+            c.keyword, c.keyword_rank = hit.keyword_score, rank
+    return candidates, total, vector
 
-    ranked = list(candidates.values())
+
+async def _score(
+    resources: Resources, request: SearchRequest, ranked: list[Candidate],
+    vector: np.ndarray[Any, Any] | None,
+) -> list[Candidate]:  # fmt: skip
+    """Set each candidate's score for the mode (fusion, recency, importance)."""
+    mode = request.search_mode
+    threshold = request.distance_threshold
     if mode == "keyword":
         for c in ranked:
             c.score = c.keyword or 0.0
@@ -114,16 +116,44 @@ async def search_memories(resources: Resources, request: SearchRequest) -> Memor
             c.score = 1.0 - (c.distance or 0.0)
     else:
         assert vector is not None
-        await _fill_distances(resources, vector, ranked)
+        settings = resources.settings
+        if threshold is not None or settings.hybrid_fusion == "minmax":
+            await _fill_distances(resources, vector, ranked)
         if threshold is not None:
             ranked = [c for c in ranked if c.distance is not None and c.distance <= threshold]
-        alpha = request.hybrid_alpha
-        fuse(ranked, resources.settings.hybrid_alpha if alpha is None else alpha)
+        alpha = settings.hybrid_alpha if request.hybrid_alpha is None else request.hybrid_alpha
+        if settings.hybrid_fusion == "rrf":
+            fuse_rrf(ranked, alpha, settings.hybrid_rrf_k)
+        else:
+            fuse_minmax(ranked, alpha)
+    if request.recency_boost:
+        accessed = await resources.long_term.last_accesses([c.id for c in ranked])
+        for c, when in zip(ranked, accessed, strict=True):
+            c.last_accessed = max(c.last_accessed, when or 0.0)
     if request.recency_boost or request.importance_weight > 0:
         boost(ranked, request, time.time())
+    return ranked
+
+
+async def search_memories(resources: Resources, request: SearchRequest) -> MemoryRecordResults:
+    """Semantic, keyword or hybrid search with filters, paging and optional re-ranking."""
+    filters = {f: getattr(request, f) for f in TAG_FIELDS}
+    where = combine(filters, {f: getattr(request, f) for f in NUMERIC_FIELDS})
+    if not request.text.strip():
+        return await _listing(resources, request, where)
+    end = request.offset + request.limit
+    # Re-ranking needs the same candidate set for every page: fetch a fixed depth.
+    rerank = (
+        request.search_mode == "hybrid" or request.recency_boost or request.importance_weight > 0
+    )
+    depth = max(end, resources.settings.search_candidates) if rerank else end
+    candidates, total, vector = await _collect(resources, request, where, depth)
+    ranked = await _score(resources, request, list(candidates.values()), vector)
     ranked.sort(key=lambda c: (-c.score, c.id))
     chosen = ranked[request.offset : end]
-    page = await _hydrate(resources, chosen, mode)
+    if vector is not None:  # keyword-only hits of a hybrid page still report their distance
+        await _fill_distances(resources, vector, chosen)
+    page = await _hydrate(resources, chosen, request.search_mode)
     if resources.settings.track_access and chosen:
-        await store.touch([c.id for c in chosen], utcnow())
+        await resources.long_term.touch([c.id for c in chosen], utcnow())
     return MemoryRecordResults(memories=page, total=total, next_offset=end if end < total else None)

@@ -45,6 +45,10 @@ class Keys:
     def long_term(self, memory_id: str) -> str:
         return f"{self.long_term_prefix}{_part(memory_id)}"
 
+    def long_term_access(self, memory_id: str) -> str:
+        """Unindexed access statistics of a record (last_accessed, access_count)."""
+        return f"{self.prefix}:ltm_access:{_part(memory_id)}"
+
     def memory_hash(self, namespace: str | None, user_id: str | None, digest: str) -> str:
         """Content-hash dedup pointer: (namespace, user, hash of text) -> record id."""
         ns = "-" if namespace is None else "n" + _part(namespace)

@@ -33,6 +33,7 @@ FIELDS = (
 _TIMES = ("created_at", "updated_at", "last_accessed", "persisted_at", "event_date")
 
 MAX_TIE_FETCH = 2000
+ACCESS_FIELDS = ("last_accessed", "access_count")
 
 # Delete a dedup pointer only if it still points at the record being removed.
 _DROP_POINTER = """
@@ -189,15 +190,26 @@ class LongTermStore:
             await pipe.execute()
 
     async def get_many(self, ids: Sequence[str]) -> list[MemoryRecord | None]:
+        """Records by id (None where missing), with their latest access from the access keys."""
         async with self.redis.pipeline(transaction=False) as pipe:
             for memory_id in ids:
                 pipe.hmget(self.keys.long_term(memory_id), list(FIELDS))
+                pipe.hmget(self.keys.long_term_access(memory_id), list(ACCESS_FIELDS))
             rows = await pipe.execute()
         records: list[MemoryRecord | None] = []
-        for row in rows:
+        for row, access in zip(rows[::2], rows[1::2], strict=True):
             raw = dict(zip(FIELDS, row, strict=True))
+            raw.update({k: v for k, v in zip(ACCESS_FIELDS, access, strict=True) if v is not None})
             records.append(None if raw["memory_id"] is None else from_fields(raw))
         return records
+
+    async def last_accesses(self, ids: Sequence[str]) -> list[float | None]:
+        """Latest access time of each record, from its access key (None: never accessed)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for memory_id in ids:
+                pipe.hget(self.keys.long_term_access(memory_id), "last_accessed")
+            rows = await pipe.execute()
+        return [None if raw is None else float(raw) for raw in rows]
 
     async def get_vectors(self, ids: Sequence[str]) -> list[np.ndarray[Any, Any] | None]:
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -210,13 +222,18 @@ class LongTermStore:
         async with self.redis.pipeline(transaction=False) as pipe:
             for memory_id in ids:
                 pipe.delete(self.keys.long_term(memory_id))
-            return sum(int(r) for r in await pipe.execute())
+                pipe.delete(self.keys.long_term_access(memory_id))
+            return sum(int(r) for r in (await pipe.execute())[::2])
 
     async def touch(self, ids: Sequence[str], now: datetime) -> None:
-        """Record an access (last_accessed, access_count) of records returned by a search."""
+        """Record an access of records a search returned.
+
+        Kept in a separate, unindexed hash per record: writing the indexed hash would make
+        RediSearch re-index the document (and re-insert its vector into HNSW) on every read.
+        """
         async with self.redis.pipeline(transaction=False) as pipe:
             for memory_id in ids:
-                key = self.keys.long_term(memory_id)
+                key = self.keys.long_term_access(memory_id)
                 pipe.hset(key, "last_accessed", now.timestamp())
                 pipe.hincrby(key, "access_count", 1)
             await pipe.execute()
@@ -257,7 +274,7 @@ class LongTermStore:
         fetch = k + 1
         while True:
             query = FilterQuery(query_string, return_fields=RANK_FIELDS, num_results=fetch)
-            query.scorer("BM25STD").with_scores().paging(0, fetch)
+            query.scorer("BM25").with_scores().paging(0, fetch)
             result = await self.index.search(query.query, query_params=query.params)
             hits = [_hit(doc.__dict__, keyword_score=float(doc.score)) for doc in result.docs]
             total = int(result.total)
