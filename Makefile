@@ -34,7 +34,7 @@ test-fast: install
 	$(RUN) pytest -q -x
 
 bench: install
-	$(RUN) python benchmarks/run.py
+	$(RUN) python -m benchmarks.run
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

@@ -120,6 +120,46 @@ class Settings(BaseSettings):
         default=True, description="Update last_accessed/access_count of records a search returns."
     )
 
+    # --- Background pipeline: promotion, extraction, topics, entities ------------------
+    long_term_memory: bool = Field(
+        default=True, description="Promote and extract session content into long-term memory."
+    )
+    index_messages: bool = Field(
+        default=False, description="Also store every session message as a `message` record."
+    )
+    extraction: bool = Field(
+        default=True, description="Extract memories from session messages (LLM, or local)."
+    )
+    entity_extraction: Literal["spacy", "transformers", "none"] = "spacy"
+    ner_model: str | None = Field(
+        default=None, description="spaCy package/dir, or local transformers NER model dir."
+    )
+    topic_extraction: Literal["embedding", "none"] = "embedding"
+    topic_labels: list[str] | None = Field(
+        default=None, description="Topic labels (JSON list); default: 30 built-in labels."
+    )
+
+    # --- Compaction and forgetting ---------------------------------------------------------
+    compaction_distance_threshold: float = Field(
+        default=0.10,
+        ge=0,
+        le=2,
+        description="Cosine distance at or under which compaction merges two memories of one "
+        "owner (0.10 suits all-MiniLM-L6-v2; measure again for another embedder).",
+    )
+    compaction_interval_minutes: int = Field(
+        default=60, ge=0, le=525_600, description="Periodic compaction of all memory; 0 = off."
+    )
+    forgetting_enabled: bool = Field(
+        default=False, description="Run the periodic forgetting job with the policy below."
+    )
+    forgetting_interval_minutes: int = Field(default=1440, ge=1, le=525_600)
+    forgetting_max_age_days: float | None = Field(default=None, ge=0, le=1_000_000)
+    forgetting_max_inactive_days: float | None = Field(default=None, ge=0, le=1_000_000)
+    forgetting_budget: int | None = Field(
+        default=None, ge=0, description="Periodic forgetting keeps at most N per namespace+user."
+    )
+
     tokenizer_cache_dir: Path | None = Field(
         default=None,
         description="Where tiktoken's encoding files are seeded; default data_dir/tiktoken.",

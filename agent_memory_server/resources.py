@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
 from docket import Docket
 from redis.asyncio import Redis
@@ -14,8 +15,14 @@ from redis.asyncio import Redis
 from agent_memory_server.config import Settings
 from agent_memory_server.errors import ConfigurationError
 from agent_memory_server.providers.embeddings import Embedder, create_embedder
+from agent_memory_server.providers.entities import (
+    EntityExtractor,
+    NERUnavailable,
+    create_entity_extractor,
+)
 from agent_memory_server.providers.llm import ChatModel, create_chat_model
 from agent_memory_server.providers.tokens import Tokenizers
+from agent_memory_server.providers.topics import DEFAULT_TOPIC_LABELS, EmbeddingTopicExtractor
 from agent_memory_server.storage.connection import check_modules, connect
 from agent_memory_server.storage.embedded import EmbeddedRedis
 from agent_memory_server.storage.keys import Keys
@@ -43,6 +50,8 @@ class Resources:
     docket: Docket
     embedder: Embedder
     long_term: LongTermStore
+    entities: EntityExtractor | None
+    topics: EmbeddingTopicExtractor | None
 
 
 @asynccontextmanager
@@ -86,9 +95,30 @@ async def open_resources(
         docket.register_collection(TASK_COLLECTION)
         logger.info("LLM provider: %s", llm.name if llm else "none (extractive summaries)")
         logger.info("embedder: %s (%s-d)", embedder.name, embedder.dimension)
-        yield Resources(
-            settings, url, redis, keys, working, tokenizers, llm, docket, embedder, long_term
+        entities = (
+            None
+            if settings.entity_extraction == "none"
+            else await asyncio.to_thread(
+                shared_entity_extractor, settings.entity_extraction, settings.ner_model
+            )
         )
+        topics = None
+        if settings.topic_extraction == "embedding":
+            labels = settings.topic_labels or DEFAULT_TOPIC_LABELS
+            topics = EmbeddingTopicExtractor(embedder, labels)
+        yield Resources(
+            settings, url, redis, keys, working, tokenizers, llm, docket, embedder, long_term,
+            entities, topics,
+        )  # fmt: skip
+
+
+@lru_cache(maxsize=4)
+def shared_entity_extractor(provider: str, model: str | None) -> EntityExtractor:
+    """One NER model per process (loading spaCy takes seconds; the model is read-only)."""
+    try:
+        return create_entity_extractor(provider, model)
+    except NERUnavailable as e:
+        raise ConfigurationError(str(e)) from e
 
 
 async def check_embedder(store: LongTermStore, embedder: Embedder) -> None:

@@ -81,6 +81,11 @@ class StoredWorkingMemory(BaseModel):
     context_window_max: int | None = Field(
         default=None, description="Window the session was last sized by (from model/window)."
     )
+    extraction_status: JSONObject | None = Field(
+        default=None,
+        description="Background extraction of memories from the messages: state "
+        "(pending, running, failed, done), error, updated_at.",
+    )
 
 
 class WorkingMemoryResponse(StoredWorkingMemory):

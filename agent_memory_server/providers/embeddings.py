@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import importlib
 from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -121,6 +123,12 @@ class SentenceTransformerEmbedder:
         return await asyncio.to_thread(self._embed_sync, list(texts))
 
 
+@lru_cache(maxsize=4)
+def _shared_local(cache_dir: Path, threads: int | None, batch_size: int) -> LocalMiniLM:
+    """One local model per process and configuration: the ONNX session is read-only."""
+    return LocalMiniLM(cache_dir, threads, batch_size)
+
+
 OPENAI_DIMENSIONS = {
     "text-embedding-3-small": 1536,
     "text-embedding-3-large": 3072,
@@ -133,7 +141,7 @@ def create_embedder(settings: Settings) -> Embedder:
     provider = settings.embedding_provider
     if provider == "local":
         cache = settings.model_cache_dir or settings.data_dir / "models"
-        return LocalMiniLM(cache, settings.embedding_threads, settings.embedding_batch_size)
+        return _shared_local(cache, settings.embedding_threads, settings.embedding_batch_size)
     if provider == "openai":
         model = settings.embedding_model
         dimension = settings.embedding_dimensions or OPENAI_DIMENSIONS.get(model)

@@ -10,11 +10,15 @@ import hashlib
 import re
 from collections.abc import Sequence
 
+import numpy as np
+
 from agent_memory_server.errors import InvalidRequest, NotFound
 from agent_memory_server.models.common import utcnow
 from agent_memory_server.models.long_term import EditMemoryRequest
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.resources import Resources
+from agent_memory_server.services.enrichment import enrich, needs_enrichment
+from agent_memory_server.tasks.scheduler import schedule_enrichment
 
 _SPACE = re.compile(r"\s+")
 
@@ -30,9 +34,17 @@ def _pointer(resources: Resources, record: MemoryRecord) -> str:
 
 
 async def create_memories(
-    resources: Resources, records: Sequence[MemoryRecord], deduplicate: bool = True
+    resources: Resources,
+    records: Sequence[MemoryRecord],
+    deduplicate: bool = True,
+    enrich_now: bool = False,
 ) -> list[MemoryRecord]:
-    """Store records; returns those written (duplicates by content are skipped when asked)."""
+    """Store records; returns those written (duplicates by content are skipped when asked).
+
+    Records without topics or entities get them from the local models: at once with
+    `enrich_now` (background callers), else by a background task right after the write, so
+    that the write itself stays as fast as embedding and indexing.
+    """
     now = utcnow()
     prepared = [
         r.model_copy(
@@ -71,9 +83,15 @@ async def create_memories(
             )
         ):
             await store.drop_pointer(_pointer(resources, old), old.id)
-    if keep:
-        vectors = await resources.embedder.embed([r.text for r in keep])
-        await store.upsert(list(zip(keep, vectors, strict=True)))
+    if not keep:
+        return keep
+    vectors = await resources.embedder.embed([r.text for r in keep])
+    if enrich_now:
+        await enrich(resources, keep, vectors)
+    await store.upsert(list(zip(keep, vectors, strict=True)))
+    later = [r.id for r in keep if needs_enrichment(resources, r)]
+    if later:
+        await schedule_enrichment(resources, later)
     return keep
 
 
@@ -119,3 +137,18 @@ async def delete_memories(resources: Resources, ids: Sequence[str]) -> int:
         if record is not None and record.memory_hash:
             await resources.long_term.drop_pointer(_pointer(resources, record), record.id)
     return deleted
+
+
+async def enrich_stored(resources: Resources, ids: Sequence[str]) -> int:
+    """Add topics and entities to stored records that still lack them; returns how many."""
+    records = [r for r in await resources.long_term.get_many(ids) if r is not None]
+    records = [r for r in records if needs_enrichment(resources, r)]
+    if not records:
+        return 0
+    vectors = await resources.long_term.get_vectors([r.id for r in records])
+    rows = [(r, v) for r, v in zip(records, vectors, strict=True) if v is not None]
+    if not rows:
+        return 0
+    await enrich(resources, [r for r, _ in rows], np.stack([v for _, v in rows]))
+    await resources.long_term.set_tags([(r.id, r.topics or [], r.entities or []) for r, _ in rows])
+    return len(rows)

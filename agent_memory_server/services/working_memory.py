@@ -23,9 +23,10 @@ from agent_memory_server.models.working_memory import (
 )
 from agent_memory_server.providers.tokens import TiktokenCounter, context_window
 from agent_memory_server.resources import Resources
+from agent_memory_server.services.extraction import check_custom_prompt
 from agent_memory_server.services.summarization import budget_for
 from agent_memory_server.storage.working import AppendResult, SessionRef
-from agent_memory_server.tasks.scheduler import schedule_summarization
+from agent_memory_server.tasks.scheduler import schedule_session_processing, schedule_summarization
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,8 @@ async def put_session(
         raise InvalidRequest(f"Namespace {namespace!r} in the query contradicts the body's")
     if user_id is not None and body.user_id is not None and user_id != body.user_id:
         raise InvalidRequest(f"user_id {user_id!r} in the query contradicts the body's")
+    if body.long_term_memory_strategy.strategy == "custom":
+        check_custom_prompt(body.long_term_memory_strategy.config)
     namespace = namespace if namespace is not None else body.namespace
     owner = user_id if user_id is not None else body.user_id
     limit = window.tokens()
@@ -164,8 +167,18 @@ async def put_session(
     )
     doc = {**dump(stored), "created_ts": now.timestamp(), "updated_ts": now.timestamp()}
     doc["model_name"] = window.model_name
+    if resources.settings.extraction and any(
+        m.discrete_memory_extracted == "f" for m in body.messages
+    ):
+        doc["extraction_status"] = {
+            "state": "pending",
+            "error": None,
+            "updated_at": now.isoformat(),
+        }
     created = await resources.working.put(ref, doc, ttl)
     await _after_write(resources, ref, stored.tokens, window, limit)
+    if resources.settings.long_term_memory:
+        await schedule_session_processing(resources, ref, owner)
     return _with_usage(resources, doc, limit, new_session=created)
 
 
@@ -201,6 +214,10 @@ async def append_messages(
         ref, new_doc, [dump(m) for m in messages], tokens, context, now, ttl
     )
     await _after_write(resources, ref, result.tokens, window, limit)
+    if resources.settings.long_term_memory:
+        await schedule_session_processing(
+            resources, ref, (existing or {}).get("user_id") or user_id
+        )
     return result
 
 

@@ -33,6 +33,10 @@ FIELDS = (
 _TIMES = ("created_at", "updated_at", "last_accessed", "persisted_at", "event_date")
 
 MAX_TIE_FETCH = 2000
+_HSET_IF_EXISTS = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HSET', KEYS[1], unpack(ARGV))
+"""
 ACCESS_FIELDS = ("last_accessed", "access_count")
 
 # Delete a dedup pointer only if it still points at the record being removed.
@@ -104,7 +108,7 @@ def from_fields(raw: dict[str, Any]) -> MemoryRecord:
     data: dict[str, Any] = {}
     for name in FIELDS:
         value = raw.get(name)
-        if value is None or (value == b"" and name != "text"):
+        if value is None or (value in (b"", "") and name not in ("text", "topics", "entities")):
             continue
         text = _text(value)
         if name in _TIMES:
@@ -211,6 +215,18 @@ class LongTermStore:
             rows = await pipe.execute()
         return [None if raw is None else float(raw) for raw in rows]
 
+    async def set_tags(self, rows: Sequence[tuple[str, list[str], list[str]]]) -> None:
+        """Write topics and entities of existing records (id, topics, entities)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for memory_id, topics, entities in rows:
+                key = self.keys.long_term(memory_id)
+                fields = {
+                    "topics": TAG_SEPARATOR.join(topics),
+                    "entities": TAG_SEPARATOR.join(entities),
+                }
+                pipe.eval(_HSET_IF_EXISTS, 1, key, *(x for kv in fields.items() for x in kv))
+            await pipe.execute()
+
     async def get_vectors(self, ids: Sequence[str]) -> list[np.ndarray[Any, Any] | None]:
         async with self.redis.pipeline(transaction=False) as pipe:
             for memory_id in ids:
@@ -274,7 +290,7 @@ class LongTermStore:
         fetch = k + 1
         while True:
             query = FilterQuery(query_string, return_fields=RANK_FIELDS, num_results=fetch)
-            query.scorer("BM25").with_scores().paging(0, fetch)
+            query.scorer("BM25STD").with_scores().paging(0, fetch)
             result = await self.index.search(query.query, query_params=query.params)
             hits = [_hit(doc.__dict__, keyword_score=float(doc.score)) for doc in result.docs]
             total = int(result.total)

@@ -37,6 +37,31 @@ return 1
 """
 
 
+# Set a field on the items of an array whose id is in a list (ids may hold any character,
+# which JSONPath filter expressions cannot quote).
+_MARK_SCRIPT = """
+local key = KEYS[1]
+if redis.call('EXISTS', key) == 0 then return 0 end
+local wanted = {}
+for _, id in ipairs(cjson.decode(ARGV[4])) do wanted[id] = true end
+local ids = cjson.decode(redis.call('JSON.GET', key, '$.' .. ARGV[1] .. '[*].id'))
+local marked = 0
+for i, id in ipairs(ids) do
+  if wanted[id] then
+    redis.call('JSON.SET', key, '$.' .. ARGV[1] .. '[' .. (i - 1) .. '].' .. ARGV[2], ARGV[3])
+    marked = marked + 1
+  end
+end
+return marked
+"""
+
+_SET_IF_EXISTS = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('JSON.SET', KEYS[1], ARGV[1], ARGV[2])
+return 1
+"""
+
+
 @dataclass(frozen=True)
 class SessionRef:
     """Where a session lives: its namespace and its key."""
@@ -65,6 +90,8 @@ class WorkingMemoryStore:
         self.keys = keys
         self.index = AsyncSearchIndex(working_memory_schema(keys), redis_client=redis)
         self._fold = redis.register_script(_FOLD_SCRIPT)
+        self._mark = redis.register_script(_MARK_SCRIPT)
+        self._set_if_exists = redis.register_script(_SET_IF_EXISTS)
 
     async def create_index(self) -> None:
         if not await self.index.exists():
@@ -185,6 +212,23 @@ class WorkingMemoryStore:
             ],
         )
         return bool(done)
+
+    async def mark(
+        self, ref: SessionRef, array: str, ids: list[str], field: str, value: Any
+    ) -> None:
+        """Set `field` on the items of `array` (messages or memories) with these ids.
+
+        JSONPath filters address items by id, so items appended or replaced meanwhile are
+        left as they are; an id no longer present is simply not marked.
+        """
+        if ids:
+            await self._mark(
+                keys=[ref.key], args=[array, field, json.dumps(value), json.dumps(list(ids))]
+            )
+
+    async def set_field(self, ref: SessionRef, field: str, value: Any) -> None:
+        """Set one top-level field if the session still exists."""
+        await self._set_if_exists(keys=[ref.key], args=[f"$.{field}", json.dumps(value)])
 
     async def delete(self, ref: SessionRef) -> bool:
         return bool(await self.redis.delete(ref.key))

@@ -6,6 +6,7 @@ services never import the task bodies (which import the services).
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from agent_memory_server.models.common import utcnow
@@ -21,3 +22,16 @@ async def schedule_summarization(resources: Resources, ref: SessionRef) -> None:
         when=when,
         key=resources.keys.summarization_task(ref.namespace, ref.session_id),
     )(ref.namespace, ref.session_id)
+
+
+async def schedule_enrichment(resources: Resources, ids: list[str]) -> None:
+    """Topics and entities for just-written records, in the background."""
+    await resources.docket.add("enrich_memories")(ids)
+
+
+async def schedule_session_processing(
+    resources: Resources, ref: SessionRef, user_id: str | None
+) -> None:
+    """Promotion and extraction of a session, debounced per namespace + user + session."""
+    scope = json.dumps([ref.namespace, user_id, ref.session_id])
+    await resources.docket.add("process_session")(scope, ref.namespace, ref.session_id)

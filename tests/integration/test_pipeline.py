@@ -1,0 +1,170 @@
+"""The background pipeline: promotion, extraction (LLM stub and local), enrichment, retries."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from agent_memory_server.config import Settings
+from agent_memory_server.errors import BackendUnavailable
+from agent_memory_server.services.promotion import process_session
+from agent_memory_server.tasks.worker import drain
+from tests.conftest import AppClient
+from tests.support.llm_stub import LLMStub
+
+CONVERSATION = [
+    {"role": "user", "content": "Hi there!"},
+    {"role": "assistant", "content": "Hello! How can I help?"},
+    {"role": "user",
+     "content": "My sister Maria is moving to Berlin next month for a job at Siemens."},
+    {"role": "user", "content": "I am allergic to peanuts and I love spicy Thai food."},
+]  # fmt: skip
+
+
+async def _search(app: AppClient, **body: Any) -> dict[str, Any]:
+    response = await app.http.post("/v1/long-term-memory/search", json=body)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def _session(app: AppClient, session_id: str = "s") -> dict[str, Any]:
+    response = await app.http.get(f"/v1/working-memory/{session_id}")
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def test_without_llm_memories_are_promoted_and_messages_extracted_locally(
+    app: AppClient,
+) -> None:
+    body = {
+        "messages": CONVERSATION, "namespace": "home", "user_id": "sam",
+        "memories": [{"id": "pref", "text": "Sam prefers trains to planes."}],
+    }  # fmt: skip
+    put = await app.http.put("/v1/working-memory/s", json=body)
+    assert put.json()["extraction_status"]["state"] == "pending"
+    await drain(app.resources)
+
+    session = await _session(app)
+    assert session["memories"][0]["persisted_at"] is not None
+    assert {m["discrete_memory_extracted"] for m in session["messages"]} == {"t"}
+    assert session["extraction_status"]["state"] == "done"
+
+    promoted = (await app.http.get("/v1/long-term-memory/pref")).json()
+    assert promoted["namespace"] == "home" and promoted["user_id"] == "sam"
+    assert promoted["session_id"] == "s"
+
+    found = await _search(app, text="Where is Maria moving?", user_id={"eq": "sam"}, limit=3)
+    top = found["memories"][0]
+    assert "Berlin" in top["text"]
+    assert {"Maria", "Berlin"} <= set(top["entities"])
+    assert top["extraction_strategy"] == "discrete"
+    assert top["extracted_from"]
+    food = await _search(app, text="food allergy", user_id={"eq": "sam"}, limit=1)
+    assert "peanuts" in food["memories"][0]["text"]
+    assert "food and cooking" in food["memories"][0]["topics"]
+    greetings = await _search(app, text="Hi there! Hello! How can I help?", search_mode="keyword")
+    assert all("Hello" not in m["text"] for m in greetings["memories"])  # small talk left out
+
+
+async def test_llm_extraction_with_the_stub(
+    make_settings: Callable[..., Settings], start_app: Any, llm_stub: LLMStub
+) -> None:
+    llm_stub.state.reply = json.dumps({"memories": [
+        {"type": "episodic", "text": "Maria, Sam's sister, moves to Berlin in June 2025.",
+         "topics": ["family"], "entities": ["Maria", "Berlin"], "event_date": "2025-06-01"},
+        {"type": "semantic", "text": "Sam is allergic to peanuts.", "topics": ["health"],
+         "entities": ["Sam"], "event_date": None},
+    ]})  # fmt: skip
+    settings = make_settings(llm_provider="openai", openai_base_url=llm_stub.base_url)
+    async with start_app(settings) as app:
+        await app.http.put(
+            "/v1/working-memory/s", json={"messages": CONVERSATION, "user_id": "sam"}
+        )
+        await drain(app.resources)
+        listed = await _search(app, text="", user_id={"eq": "sam"})
+        texts = {m["text"]: m for m in listed["memories"]}
+        assert set(texts) == {
+            "Maria, Sam's sister, moves to Berlin in June 2025.", "Sam is allergic to peanuts."
+        }  # fmt: skip
+        episodic = texts["Maria, Sam's sister, moves to Berlin in June 2025."]
+        assert episodic["memory_type"] == "episodic"
+        assert episodic["event_date"].startswith("2025-06-01")
+        assert episodic["topics"] == ["family"]
+        prompt = llm_stub.chat_requests()[-1]["body"]["messages"][-1]["content"]
+        assert "My sister Maria is moving to Berlin" in prompt
+        assert (await _session(app))["extraction_status"]["state"] == "done"
+
+
+async def test_llm_failures_leave_messages_unextracted_until_a_retry_succeeds(
+    make_settings: Callable[..., Settings], start_app: Any, llm_stub: LLMStub
+) -> None:
+    llm_stub.state.reply = json.dumps(
+        {"memories": [{"type": "semantic", "text": "Sam likes tea."}]}
+    )
+    settings = make_settings(llm_provider="openai", openai_base_url=llm_stub.base_url)
+    async with start_app(settings) as app:
+        resources = app.resources
+        await app.http.put("/v1/working-memory/s", json={"messages": CONVERSATION})
+        llm_stub.state.fail_next = 1
+        with pytest.raises(BackendUnavailable):
+            await process_session(resources, None, "s")
+        session = await _session(app)
+        assert {m["discrete_memory_extracted"] for m in session["messages"]} == {"f"}
+        assert session["extraction_status"]["state"] == "failed"
+        assert "LLM" in session["extraction_status"]["error"]
+        assert (await _search(app, text=""))["total"] == 0
+
+        llm_stub.state.fail_next = 2  # the queued task fails twice more, then succeeds
+        await drain(resources)
+        session = await _session(app)
+        assert {m["discrete_memory_extracted"] for m in session["messages"]} == {"t"}
+        assert session["extraction_status"]["state"] == "done"
+        assert [m["text"] for m in (await _search(app, text=""))["memories"]] == ["Sam likes tea."]
+
+
+async def test_api_writes_get_topics_and_entities_in_the_background(app: AppClient) -> None:
+    memories = [
+        {"id": "a", "text": "Alice adopted a golden retriever puppy in Denver."},
+        {"id": "b", "text": "Given tags stay.", "topics": ["mine"], "entities": []},
+    ]
+    await app.http.post("/v1/long-term-memory/", json={"memories": memories})
+    await drain(app.resources)
+    a = (await app.http.get("/v1/long-term-memory/a")).json()
+    assert {"Alice", "Denver"} <= set(a["entities"])
+    assert "pets" in a["topics"]
+    b = (await app.http.get("/v1/long-term-memory/b")).json()
+    assert b["topics"] == ["mine"] and b["entities"] == []
+    by_topic = await _search(app, text="", topics={"any": ["pets"]})
+    assert [m["id"] for m in by_topic["memories"]] == ["a"]
+
+
+async def test_concurrent_writes_while_the_pipeline_runs_lose_nothing(
+    make_settings: Callable[..., Settings], start_app: Any
+) -> None:
+    async with start_app(make_settings(embedded_worker=True)) as app:
+
+        async def writer(n: int) -> None:
+            for i in range(5):
+                message = {
+                    "role": "user",
+                    "content": f"Writer {n} visited museum number {i} in Oslo.",
+                }
+                response = await app.http.post(
+                    "/sessions/busy/memory", json={"messages": [message]}
+                )
+                assert response.status_code == 200
+
+        await asyncio.gather(*(writer(n) for n in range(20)))
+        await drain(app.resources)
+        session = (await app.http.get("/v1/working-memory/busy")).json()
+        assert len(session["messages"]) == 100
+        assert len({m["id"] for m in session["messages"]}) == 100
+        assert {m["discrete_memory_extracted"] for m in session["messages"]} == {"t"}
+        extracted = await _search(app, text="", limit=100)
+        assert extracted["total"] == 100
