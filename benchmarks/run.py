@@ -1,0 +1,56 @@
+"""`make bench`: start the server as a user would, then measure retrieval quality and speed.
+
+1. LoCoMo retrieval (benchmarks/locomo_retrieval.py) on ../shared/data/locomo/locomo_dev3.json:
+   Recall/Hit/session-Hit@k per category and mode, search latency, ingest throughput.
+2. Search latency over HTTP against its floor (benchmarks/search_overhead.py).
+3. The local embedder's own throughput (benchmarks/embedder_throughput.py).
+
+    uv run python -m benchmarks.run [--dataset PATH] [--records 20000] [--json results.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks import locomo_retrieval, search_overhead
+from benchmarks.harness import running_server
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--dataset", type=Path, default=locomo_retrieval.DEFAULT_DATASET.resolve())
+    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    results: dict[str, object] = {}
+    with running_server(TRACK_ACCESS="false") as server:
+        print("## LoCoMo retrieval\n", flush=True)
+        locomo = locomo_retrieval.build_parser().parse_args(
+            [str(args.dataset), "--base-url", server.url]
+        )
+        report = asyncio.run(locomo_retrieval.run(locomo))
+        print(locomo_retrieval.render(report), flush=True)
+        results["locomo"] = report
+        print("\n## Search latency against its floor\n", flush=True)
+        table = asyncio.run(search_overhead.measure(server, args.records, 100, args.queries))
+        print(table, flush=True)
+        results["search_overhead"] = table
+    print("\n## Local embedder\n", flush=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "embedder_throughput.py")], check=True
+    )
+    if args.json is not None:
+        args.json.write_text(json.dumps(results, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
