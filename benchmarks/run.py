@@ -1,5 +1,9 @@
 """`make bench`: start the server as a user would, then measure retrieval quality and speed.
 
+The API runs without its embedded worker (EMBEDDED_WORKER=false), so that the background
+pipeline (topics and entities of the records just loaded) does not compete with the requests
+being timed: in production that work runs in `agent-memory task-worker` processes.
+
 1. LoCoMo retrieval (benchmarks/locomo_retrieval.py) on ../shared/data/locomo/locomo_dev3.json:
    Recall/Hit/session-Hit@k per category and mode, search latency, ingest throughput.
 2. Search latency over HTTP against its floor (benchmarks/search_overhead.py).
@@ -31,7 +35,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     results: dict[str, object] = {}
-    with running_server(TRACK_ACCESS="false") as server:
+    with running_server(TRACK_ACCESS="false", EMBEDDED_WORKER="false") as server:
         print("## LoCoMo retrieval\n", flush=True)
         locomo = locomo_retrieval.build_parser().parse_args(
             [str(args.dataset), "--base-url", server.url]

@@ -130,7 +130,7 @@ def main() -> None:
     parser.add_argument("--namespaces", type=int, default=100)
     parser.add_argument("--queries", type=int, default=300)
     args = parser.parse_args()
-    with running_server(TRACK_ACCESS="false") as server:
+    with running_server(TRACK_ACCESS="false", EMBEDDED_WORKER="false") as server:
         print(asyncio.run(measure(server, args.records, args.namespaces, args.queries)))
 
 
