@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
+import json
 import logging
 import sys
 from collections.abc import Callable, Coroutine
@@ -167,5 +169,46 @@ def migrate_memories() -> None:
         async with open_resources(settings, check_index=False) as resources:
             version = await migrate(resources, typer.echo)
         typer.echo(f"schema version {version}")
+
+    _run(main)
+
+
+def _parse_task_args(pairs: list[str]) -> dict[str, Any]:
+    """`key=value` pairs; values are JSON when they parse as JSON, else strings."""
+    kwargs: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.isidentifier():
+            raise typer.BadParameter(f"{pair!r} is not key=value", param_hint="-a")
+        try:
+            kwargs[key] = json.loads(value)
+        except ValueError:
+            kwargs[key] = value
+    return kwargs
+
+
+@app.command("schedule-task")
+def schedule_task(
+    task_path: Annotated[
+        str,
+        typer.Argument(
+            help="Import path, e.g. agent_memory_server.tasks.collection.enrich_memories"
+        ),
+    ],
+    arg: Annotated[list[str] | None, typer.Option("-a", "--arg", help="key=value (repeat)")] = None,
+) -> None:
+    """Enqueue any task for the workers."""
+    module_name, _, name = task_path.rpartition(".")
+    try:
+        function = getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError, ValueError) as e:
+        raise typer.BadParameter(f"cannot import {task_path!r}: {e}", param_hint="TASK_PATH") from e
+    kwargs = _parse_task_args(arg or [])
+    settings = _settings()
+
+    async def main() -> None:
+        async with open_resources(settings) as resources:
+            execution = await resources.docket.add(function)(**kwargs)
+        typer.echo(f"scheduled {task_path} as {execution.key}")
 
     _run(main)

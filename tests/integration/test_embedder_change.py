@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
 from agent_memory_server.config import Settings
 from agent_memory_server.errors import ConfigurationError
@@ -102,3 +103,15 @@ def test_cli_search_and_migrate(
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert bad.returncode != 0 and "mode" in bad.stderr
+    scheduled = cli(
+        "schedule-task", "agent_memory_server.tasks.collection.enrich_memories", "-a", 'ids=["x"]'
+    )
+    assert "scheduled agent_memory_server.tasks.collection.enrich_memories" in scheduled
+    queued = redis.Redis.from_url(str(settings.redis_url))
+    assert queued.exists(f"{settings.docket}:stream") or queued.keys(f"{settings.docket}*")
+    queued.close()
+    unknown = subprocess.run(
+        [sys.executable, "-m", "agent_memory_server", "schedule-task", "no.such.task"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert unknown.returncode != 0 and "cannot import" in unknown.stderr

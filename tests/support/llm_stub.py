@@ -2,7 +2,7 @@
 
 Deterministic: chat completions answer with a summary built from the prompt's words,
 embeddings are hashed bag-of-words vectors. Every request is recorded; `fail_next` makes the
-next N requests answer 500 (to test retries).
+next N requests answer 500 (to test retries); `delay` makes every answer wait that many seconds.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import hashlib
 import json
 import math
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -21,6 +22,7 @@ class StubState:
     requests: list[dict[str, Any]] = field(default_factory=list)
     fail_next: int = 0
     reply: str | None = None
+    delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -55,6 +57,8 @@ class _Handler(BaseHTTPRequestHandler):
             failing = state.fail_next > 0
             if failing:
                 state.fail_next -= 1
+        if state.delay:
+            time.sleep(state.delay)
         if failing:
             self._send(500, {"error": {"message": "stub failure", "type": "server_error"}})
             return
