@@ -84,7 +84,7 @@ def test_cli_search_and_migrate(
     settings = make_settings()
     env = {
         **os.environ, "REDIS_URL": str(settings.redis_url), "KEY_PREFIX": settings.key_prefix,
-        "DATA_DIR": str(shared_data_dir), "LLM_PROVIDER": "none",
+        "DATA_DIR": str(shared_data_dir), "LLM_PROVIDER": "none", "ENTITY_EXTRACTION": "none",
     }  # fmt: skip
 
     def cli(*args: str) -> str:

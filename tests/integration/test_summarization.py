@@ -74,7 +74,9 @@ async def test_llm_summary_with_stub(
     make_settings: Callable[..., Settings], start_app: Any, llm_stub: LLMStub
 ) -> None:
     llm_stub.state.reply = "Tom the cat likes tuna; the user lives near Lisbon."
-    settings = make_settings(llm_provider="openai", openai_base_url=llm_stub.base_url)
+    settings = make_settings(
+        llm_provider="openai", openai_base_url=llm_stub.base_url, extraction=False
+    )
     async with start_app(settings) as app:
         await _put_far_past_window(app)
         await drain(app.resources)
@@ -91,7 +93,9 @@ async def test_llm_failures_are_retried_and_change_nothing_until_success(
 ) -> None:
     llm_stub.state.fail_next = 2
     llm_stub.state.reply = "summary after retries"
-    settings = make_settings(llm_provider="openai", openai_base_url=llm_stub.base_url)
+    settings = make_settings(
+        llm_provider="openai", openai_base_url=llm_stub.base_url, extraction=False
+    )
     async with start_app(settings) as app:
         await _put_far_past_window(app)
         await drain(app.resources)
