@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 
 from agent_memory_server.models.common import Identifier
 from agent_memory_server.resources import Resources
@@ -17,6 +17,8 @@ def get_resources(request: Request) -> Resources:
 
 
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
+
+SessionId = Annotated[str, Path(min_length=1, max_length=256, description="Session id")]
 
 NamespaceQuery = Annotated[Identifier | None, Query(description="Namespace of the session")]
 UserIdQuery = Annotated[Identifier | None, Query(description="Owner of the session")]

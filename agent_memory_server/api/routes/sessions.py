@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
-from agent_memory_server.api.deps import NamespaceQuery, ResourcesDep, UserIdQuery, WindowDep
+from agent_memory_server.api.deps import (
+    NamespaceQuery,
+    ResourcesDep,
+    SessionId,
+    UserIdQuery,
+    WindowDep,
+)
 from agent_memory_server.models.working_memory import (
     AckResponse,
     AppendRequest,
@@ -16,8 +22,6 @@ from agent_memory_server.models.working_memory import (
 from agent_memory_server.services import working_memory as service
 
 router = APIRouter(prefix="/sessions", tags=["sessions (original API)"])
-
-SessionId = Annotated[str, Path(min_length=1, max_length=256)]
 
 
 @router.get("/", response_model=LegacySessionList)
