@@ -11,7 +11,14 @@ from fastapi import FastAPI
 
 from agent_memory_server import __version__
 from agent_memory_server.api.errors import install_error_handlers
-from agent_memory_server.api.routes import health, long_term, prompt, sessions, working_memory
+from agent_memory_server.api.routes import (
+    health,
+    long_term,
+    maintenance,
+    prompt,
+    sessions,
+    working_memory,
+)
 from agent_memory_server.config import Settings
 from agent_memory_server.resources import open_resources
 from agent_memory_server.tasks.worker import run_worker
@@ -56,6 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(working_memory.router)
     app.include_router(sessions.router)
     app.include_router(long_term.router)
+    app.include_router(maintenance.router)
     app.include_router(prompt.router)
     return app
 

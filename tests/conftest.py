@@ -55,6 +55,7 @@ def make_settings(redis_url: str, shared_data_dir: Path) -> Callable[..., Settin
             "key_prefix": f"t{uuid.uuid4().hex[:10]}",
             "llm_provider": "none",
             "embedded_worker": False,
+            "compaction_interval_minutes": 0,
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]

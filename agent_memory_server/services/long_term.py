@@ -18,7 +18,7 @@ from agent_memory_server.models.long_term import EditMemoryRequest
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.resources import Resources
 from agent_memory_server.services.enrichment import enrich, needs_enrichment
-from agent_memory_server.tasks.scheduler import schedule_enrichment
+from agent_memory_server.tasks.scheduler import schedule_after_write
 
 _SPACE = re.compile(r"\s+")
 
@@ -42,8 +42,10 @@ async def create_memories(
     """Store records; returns those written (duplicates by content are skipped when asked).
 
     Records without topics or entities get them from the local models: at once with
-    `enrich_now` (background callers), else by a background task right after the write, so
-    that the write itself stays as fast as embedding and indexing.
+    `enrich_now` (background callers, who then merge near-duplicates themselves), else a
+    background task right after the write adds them and, with `deduplicate`, merges the new
+    records with near-duplicates of the same owner; the write itself stays as fast as
+    embedding and indexing.
     """
     now = utcnow()
     prepared = [
@@ -89,9 +91,8 @@ async def create_memories(
     if enrich_now:
         await enrich(resources, keep, vectors)
     await store.upsert(list(zip(keep, vectors, strict=True)))
-    later = [r.id for r in keep if needs_enrichment(resources, r)]
-    if later:
-        await schedule_enrichment(resources, later)
+    if not enrich_now and (deduplicate or any(needs_enrichment(resources, r) for r in keep)):
+        await schedule_after_write(resources, [r.id for r in keep], deduplicate)
     return keep
 
 

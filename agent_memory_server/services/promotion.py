@@ -24,6 +24,7 @@ from agent_memory_server.models.working_memory import StoredWorkingMemory
 from agent_memory_server.resources import Resources
 from agent_memory_server.services.extraction import extract
 from agent_memory_server.services.long_term import create_memories
+from agent_memory_server.services.post_write import merge_near_duplicates
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +66,8 @@ async def process_session(
             })
             for m in pending
         ]  # fmt: skip
-        await create_memories(resources, records, deduplicate=True, enrich_now=True)
+        stored = await create_memories(resources, records, deduplicate=True, enrich_now=True)
+        await merge_near_duplicates(resources, [r.id for r in stored])
         await resources.working.mark(
             ref, "memories", [m.id for m in pending], "persisted_at", utcnow().isoformat()
         )
@@ -104,6 +106,7 @@ async def process_session(
             )
             raise
         stored = await create_memories(resources, memories, deduplicate=True, enrich_now=True)
+        await merge_near_duplicates(resources, [r.id for r in stored])
         await resources.working.mark(
             ref, "messages", [m.id for m in todo], "discrete_memory_extracted", "t"
         )

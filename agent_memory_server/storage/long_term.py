@@ -203,7 +203,9 @@ class LongTermStore:
         records: list[MemoryRecord | None] = []
         for row, access in zip(rows[::2], rows[1::2], strict=True):
             raw = dict(zip(FIELDS, row, strict=True))
-            raw.update({k: v for k, v in zip(ACCESS_FIELDS, access, strict=True) if v is not None})
+            for name, value in zip(ACCESS_FIELDS, access, strict=True):
+                if value is not None and float(value) > float(raw.get(name) or 0):
+                    raw[name] = value  # the later access (or the higher count) wins
             records.append(None if raw["memory_id"] is None else from_fields(raw))
         return records
 
@@ -305,14 +307,19 @@ class LongTermStore:
     async def listing(
         self, where: FilterExpression | None, offset: int, limit: int
     ) -> tuple[list[MemoryRecord], int]:
-        """Filter-only listing, newest first, with the true total."""
+        """Filter-only listing, newest first, with the true total.
+
+        The index answers with ids; records are read from their hashes, since values read
+        back from a sortable index field are rounded.
+        """
         query = FilterQuery(
-            where if where is not None else "*", return_fields=list(FIELDS),
+            where if where is not None else "*", return_fields=["memory_id"],
             sort_by=("created_at", "DESC"), num_results=limit,
         )  # fmt: skip
         query.paging(offset, limit)
         result = await self.index.search(query.query, query_params=query.params)
-        return [from_fields(doc.__dict__) for doc in result.docs], int(result.total)
+        records = await self.get_many([_text(doc.memory_id) for doc in result.docs])
+        return [r for r in records if r is not None], int(result.total)
 
     async def count(self, where: FilterExpression | None) -> int:
         total = await self.index.query(CountQuery(where if where is not None else "*"))

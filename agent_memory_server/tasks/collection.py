@@ -3,33 +3,25 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from docket import Debounce, Depends, ExponentialRetry
 
 from agent_memory_server.resources import Resources
-from agent_memory_server.services.long_term import enrich_stored
+from agent_memory_server.services.post_write import after_write
 from agent_memory_server.services.promotion import process_session as process
 from agent_memory_server.services.summarization import summarize_session
-from agent_memory_server.tasks.context import current_resources
+from agent_memory_server.tasks.context import current_resources, default_retry
+from agent_memory_server.tasks.maintenance_tasks import MAINTENANCE_TASKS
 
-RETRY_ATTEMPTS = 6
 # Writes to one session within this window are promoted and extracted together.
 SESSION_SETTLE = timedelta(milliseconds=500)
-
-
-def _retry() -> Any:
-    return ExponentialRetry(
-        attempts=RETRY_ATTEMPTS,
-        minimum_delay=timedelta(seconds=1),
-        maximum_delay=timedelta(seconds=60),
-    )
 
 
 async def summarize_working_memory(
     namespace: str | None,
     session_id: str,
-    retry: ExponentialRetry = _retry(),  # noqa: B008 - Docket reads dependencies from defaults
+    retry: ExponentialRetry = default_retry(),  # noqa: B008 - Docket reads dependencies from defaults
     resources: Resources = Depends(current_resources),  # noqa: B008
 ) -> int:
     """Fold old messages of a session into its summary (the LLM's, or the local one)."""
@@ -41,7 +33,7 @@ async def process_session(
     scope: Annotated[str, Debounce(SESSION_SETTLE)],
     namespace: str | None,
     session_id: str,
-    retry: ExponentialRetry = _retry(),  # noqa: B008
+    retry: ExponentialRetry = default_retry(),  # noqa: B008
     resources: Resources = Depends(current_resources),  # noqa: B008
 ) -> None:
     """Promote a session's memories and extract memories from its messages.
@@ -51,13 +43,14 @@ async def process_session(
     await process(resources, namespace, session_id)
 
 
-async def enrich_memories(
+async def after_long_term_write(
     ids: list[str],
-    retry: ExponentialRetry = _retry(),  # noqa: B008
+    deduplicate: bool = True,
+    retry: ExponentialRetry = default_retry(),  # noqa: B008
     resources: Resources = Depends(current_resources),  # noqa: B008
-) -> int:
-    """Topics and entities for records written without them."""
-    return await enrich_stored(resources, ids)
+) -> None:
+    """Topics and entities for records written without them; merge near-duplicates."""
+    await after_write(resources, ids, deduplicate)
 
 
-TASKS = [summarize_working_memory, process_session, enrich_memories]
+TASKS = [summarize_working_memory, process_session, after_long_term_write, *MAINTENANCE_TASKS]

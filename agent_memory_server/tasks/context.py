@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from contextvars import ContextVar
+from datetime import timedelta
+
+from docket import ExponentialRetry
 
 from agent_memory_server.resources import Resources
 
@@ -20,3 +23,15 @@ def current_resources() -> Resources:
         return _current.get()
     except LookupError as e:
         raise RuntimeError("task run outside a worker started by run_worker()") from e
+
+
+RETRY_ATTEMPTS = 6
+
+
+def default_retry() -> ExponentialRetry:
+    """The retry policy of every task: 6 attempts, exponential back-off from 1 s to 60 s."""
+    return ExponentialRetry(
+        attempts=RETRY_ATTEMPTS,
+        minimum_delay=timedelta(seconds=1),
+        maximum_delay=timedelta(seconds=60),
+    )

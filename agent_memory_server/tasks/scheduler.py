@@ -24,9 +24,9 @@ async def schedule_summarization(resources: Resources, ref: SessionRef) -> None:
     )(ref.namespace, ref.session_id)
 
 
-async def schedule_enrichment(resources: Resources, ids: list[str]) -> None:
-    """Topics and entities for just-written records, in the background."""
-    await resources.docket.add("enrich_memories")(ids)
+async def schedule_after_write(resources: Resources, ids: list[str], deduplicate: bool) -> None:
+    """Topics, entities and near-duplicate merging for just-written records, in the background."""
+    await resources.docket.add("after_long_term_write")(ids, deduplicate)
 
 
 async def schedule_session_processing(

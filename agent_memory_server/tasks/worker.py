@@ -14,14 +14,19 @@ logger = logging.getLogger(__name__)
 
 
 def create_worker(
-    resources: Resources, concurrency: int, redelivery_timeout: timedelta = timedelta(minutes=5)
+    resources: Resources,
+    concurrency: int,
+    redelivery_timeout: timedelta = timedelta(minutes=5),
+    periodic: bool = True,
 ) -> Worker:
+    """A worker over the docket; `periodic` also schedules the automatic perpetual jobs."""
     return Worker(
         resources.docket,
         concurrency=concurrency,
         redelivery_timeout=redelivery_timeout,
         minimum_check_interval=timedelta(milliseconds=100),
         scheduling_resolution=timedelta(milliseconds=100),
+        schedule_automatic_tasks=periodic,
     )
 
 
@@ -36,7 +41,10 @@ async def run_worker(
 
 
 async def drain(resources: Resources, concurrency: int = 4) -> None:
-    """Run every due task (and those they schedule) to completion, then return."""
+    """Run every due task (and those they schedule) to completion, then return.
+
+    Periodic jobs are not started here: they always have a next run queued.
+    """
     bind_resources(resources)
-    async with create_worker(resources, concurrency) as worker:
+    async with create_worker(resources, concurrency, periodic=False) as worker:
         await worker.run_until_finished()

@@ -16,6 +16,22 @@ from agent_memory_client.models import (
     WorkingMemory,
 )
 
+# Sixty distinct facts: near-duplicates would be merged by the server after the write.
+SUBJECTS = (
+    "the budget", "hiring", "a product launch", "security", "the office move", "pricing",
+    "a customer outage", "vacation plans", "the database migration", "mobile apps",
+    "quarterly goals", "a partnership", "onboarding", "documentation", "user research",
+    "a trade fair", "tax rules", "the cafeteria", "parking spaces", "recycling",
+    "an award", "cloud costs", "a lawsuit", "press coverage", "the summer party",
+    "accessibility", "translations", "supplier contracts", "carbon emissions", "training",
+    "a charity run", "the new logo", "printer problems", "remote work", "team lunches",
+    "a hackathon", "open source licences", "API versioning", "the wiki", "salary bands",
+    "a merger rumour", "fire drills", "coffee machines", "holiday rotas", "performance reviews",
+    "bicycle storage", "the intranet", "board elections", "a museum visit", "insurance",
+    "shipping delays", "a podcast", "the annual report", "keyboard shortcuts", "plant care",
+    "chess club", "a volunteer day", "phone plans", "desk booking", "the time zone change",
+)  # fmt: skip
+
 
 def _memory(i: int, text: str, user: str, topics: list[str]) -> ClientMemoryRecord:
     return ClientMemoryRecord(
@@ -32,8 +48,8 @@ async def test_long_term_memory_through_the_client(server_process: Callable[...,
         )
         assert ack.status == "ok"
         batch = [
-            _memory(i, f"Note {i}: Alice's team meets on Tuesdays.", "alice", ["work"])
-            for i in range(2, 62)
+            _memory(i + 2, f"Alice's team meeting was about {subject}.", "alice", ["work"])
+            for i, subject in enumerate(SUBJECTS)
         ] + [_memory(99, "Bob is vegetarian.", "bob", ["food"])]
         acks = await client.bulk_create_long_term_memories(
             [batch], batch_size=25, delay_between_batches=0

@@ -104,9 +104,12 @@ def test_cli_search_and_migrate(
     )  # fmt: skip
     assert bad.returncode != 0 and "mode" in bad.stderr
     scheduled = cli(
-        "schedule-task", "agent_memory_server.tasks.collection.enrich_memories", "-a", 'ids=["x"]'
+        "schedule-task",
+        "agent_memory_server.tasks.collection.after_long_term_write",
+        "-a",
+        'ids=["x"]',
     )
-    assert "scheduled agent_memory_server.tasks.collection.enrich_memories" in scheduled
+    assert "scheduled agent_memory_server.tasks.collection.after_long_term_write" in scheduled
     queued = redis.Redis.from_url(str(settings.redis_url))
     assert queued.exists(f"{settings.docket}:stream") or queued.keys(f"{settings.docket}*")
     queued.close()

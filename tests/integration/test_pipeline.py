@@ -167,4 +167,28 @@ async def test_concurrent_writes_while_the_pipeline_runs_lose_nothing(
         assert len({m["id"] for m in session["messages"]}) == 100
         assert {m["discrete_memory_extracted"] for m in session["messages"]} == {"t"}
         extracted = await _search(app, text="", limit=100)
-        assert extracted["total"] == 100
+        # near-duplicate facts were merged, and a merge keeps every source message
+        sources = {i for m in extracted["memories"] for i in m["extracted_from"]}
+        assert sources == {m["id"] for m in session["messages"]}
+
+
+async def test_the_same_fact_written_five_times_leaves_one_record(app: AppClient) -> None:
+    """Exact copies are skipped at once; near-duplicates are merged right after the write."""
+    texts = [
+        "Alice lives in Paris.",
+        "alice lives in paris.",
+        "Alice lives in Paris now.",
+        "Alice is living in Paris.",
+        "ALICE LIVES IN PARIS",
+    ]
+    for i, text in enumerate(texts):
+        memory = {"id": f"p{i}", "text": text, "user_id": "alice", "topics": ["home"]}
+        await app.http.post("/v1/long-term-memory/", json={"memories": [memory]})
+        await drain(app.resources)
+    other = {"id": "bob", "text": "Alice lives in Paris.", "user_id": "bob"}
+    await app.http.post("/v1/long-term-memory/", json={"memories": [other]})
+    await drain(app.resources)
+    alice = await _search(app, text="", user_id={"eq": "alice"})
+    assert alice["total"] == 1, [m["text"] for m in alice["memories"]]
+    assert alice["memories"][0]["topics"] == ["home"]
+    assert (await _search(app, text="", user_id={"eq": "bob"}))["total"] == 1

@@ -1,0 +1,49 @@
+"""/v1/long-term-memory/forget and /compact: maintenance of long-term memory on demand.
+
+Both are POST routes, so they cannot be taken for GET/PATCH /v1/long-term-memory/{memory_id}.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from agent_memory_server.api.deps import ResourcesDep
+from agent_memory_server.models.common import Identifier
+from agent_memory_server.models.maintenance import CompactResponse, ForgetRequest, ForgetResponse
+from agent_memory_server.services.compaction import compact
+from agent_memory_server.services.forgetting import forget
+
+router = APIRouter(tags=["long-term memory"])
+
+Namespace = Annotated[Identifier | None, Query(description="Only this namespace")]
+UserId = Annotated[Identifier | None, Query(description="Only this user's memories")]
+SessionId = Annotated[Identifier | None, Query(description="Only this session's memories")]
+
+
+@router.post("/v1/long-term-memory/forget", response_model=ForgetResponse)
+async def forget_long_term_memories(
+    body: ForgetRequest,
+    resources: ResourcesDep,
+    namespace: Namespace = None,
+    user_id: UserId = None,
+    session_id: SessionId = None,
+    limit: Annotated[int | None, Query(ge=1, le=1_000_000, description="Delete at most N")] = None,
+    dry_run: Annotated[bool, Query(description="Delete nothing; list what would go")] = False,
+) -> ForgetResponse:
+    """Forget memories by age, inactivity or budget; pinned ones are kept."""
+    result = await forget(
+        resources, body.policy, namespace, user_id, session_id, limit, dry_run, body.pinned_ids
+    )
+    return ForgetResponse(**asdict(result))
+
+
+@router.post("/v1/long-term-memory/compact", response_model=CompactResponse)
+async def compact_long_term_memories(
+    resources: ResourcesDep, namespace: Namespace = None, user_id: UserId = None
+) -> CompactResponse:
+    """Remove duplicate memories and merge near-duplicates of each namespace and user."""
+    result = await compact(resources, namespace, user_id)
+    return CompactResponse(**asdict(result))

@@ -1,0 +1,133 @@
+"""Docket tasks of long-term memory maintenance: compaction and forgetting, on demand and periodic.
+
+The periodic tasks are automatic Perpetuals: every worker (the API's embedded one included)
+seeds them, Docket keeps one of each per docket, and each ticks every minute. A tick reads
+its interval from the settings and claims a `last_run` key that expires with the interval, so
+a run starts at most once per interval across all workers and restarts (a new interval
+takes effect when the current one runs out). A due tick queues the on-demand task (retried with
+exponential back-off) under a fixed key, so runs never pile up.
+
+A job that is off (COMPACTION_INTERVAL_MINUTES=0; FORGETTING_ENABLED=false or no rule)
+cancels its tick, so it does not stay queued; Docket re-seeds automatic perpetuals at worker
+start and every minute, which costs a no-op run a minute. A job that is on is always queued:
+a worker meant to run the due work and stop (`run_until_finished`, the tests' `drain`) must
+be created with `schedule_automatic_tasks=False`, or it never finishes.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from docket import Depends, ExponentialRetry, Perpetual
+
+from agent_memory_server.config import Settings
+from agent_memory_server.models.maintenance import ForgetPolicy
+from agent_memory_server.resources import Resources
+from agent_memory_server.services.compaction import CompactionResult, compact
+from agent_memory_server.services.forgetting import ForgetResult, forget
+from agent_memory_server.storage import maintenance_keys
+from agent_memory_server.tasks.context import current_resources, default_retry
+
+logger = logging.getLogger(__name__)
+
+TICK = timedelta(minutes=1)
+COMPACTION = "compaction"
+FORGETTING = "forgetting"
+
+
+async def compact_long_term_memory(
+    namespace: str | None = None,
+    user_id: str | None = None,
+    retry: ExponentialRetry = default_retry(),  # noqa: B008 - Docket reads dependencies from defaults
+    resources: Resources = Depends(current_resources),  # noqa: B008
+) -> CompactionResult:
+    """Remove duplicates and merge near-duplicates in a namespace/user scope (None = all)."""
+    return await compact(resources, namespace, user_id)
+
+
+async def forget_long_term_memory(
+    policy: ForgetPolicy,
+    namespace: str | None = None,
+    user_id: str | None = None,
+    session_id: str | None = None,
+    limit: int | None = None,
+    dry_run: bool = False,
+    pinned_ids: list[str] | None = None,
+    budget_per_owner: bool = False,
+    retry: ExponentialRetry = default_retry(),  # noqa: B008
+    resources: Resources = Depends(current_resources),  # noqa: B008
+) -> ForgetResult:
+    """Forget memories of a scope by the policy (see services/forgetting.py)."""
+    return await forget(
+        resources, policy, namespace, user_id, session_id, limit, dry_run, pinned_ids or [],
+        budget_per_owner=budget_per_owner,
+    )  # fmt: skip
+
+
+def periodic_forget_policy(settings: Settings) -> ForgetPolicy | None:
+    """The policy of the periodic forgetting job, or None when it is off or has no rule."""
+    if not settings.forgetting_enabled:
+        return None
+    rules = {
+        "max_age_days": settings.forgetting_max_age_days,
+        "max_inactive_days": settings.forgetting_max_inactive_days,
+        "budget": settings.forgetting_budget,
+    }
+    if all(value is None for value in rules.values()):
+        logger.warning(
+            "FORGETTING_ENABLED is set but none of FORGETTING_MAX_AGE_DAYS, "
+            "FORGETTING_MAX_INACTIVE_DAYS, FORGETTING_BUDGET is: nothing is forgotten"
+        )
+        return None
+    return ForgetPolicy.model_validate(rules)
+
+
+async def _due(resources: Resources, job: str, minutes: float) -> bool:
+    key = maintenance_keys.last_run(resources.keys, job)
+    return await maintenance_keys.claim_run(resources.redis, key, time.time(), minutes * 60)
+
+
+async def periodic_compaction(
+    perpetual: Perpetual = Perpetual(every=TICK, automatic=True),  # noqa: B008
+    resources: Resources = Depends(current_resources),  # noqa: B008
+) -> bool:
+    """Queue a compaction of all memory once per COMPACTION_INTERVAL_MINUTES (0 = off)."""
+    minutes = resources.settings.compaction_interval_minutes
+    if minutes <= 0:
+        perpetual.cancel()  # off: not kept in the queue (see the module doc)
+        return False
+    if not await _due(resources, COMPACTION, minutes):
+        return False
+    key = maintenance_keys.task(resources.keys, COMPACTION)
+    await resources.docket.add(compact_long_term_memory, key=key)(None, None)
+    return True
+
+
+async def periodic_forgetting(
+    perpetual: Perpetual = Perpetual(every=TICK, automatic=True),  # noqa: B008
+    resources: Resources = Depends(current_resources),  # noqa: B008
+) -> bool:
+    """Queue forgetting by the FORGETTING_* policy once per FORGETTING_INTERVAL_MINUTES.
+
+    The budget applies to each namespace and user on its own.
+    """
+    settings = resources.settings
+    policy = periodic_forget_policy(settings)
+    if policy is None:
+        perpetual.cancel()
+        return False
+    if not await _due(resources, FORGETTING, settings.forgetting_interval_minutes):
+        return False
+    key = maintenance_keys.task(resources.keys, FORGETTING)
+    await resources.docket.add(forget_long_term_memory, key=key)(policy, budget_per_owner=True)
+    return True
+
+
+MAINTENANCE_TASKS = [
+    compact_long_term_memory,
+    forget_long_term_memory,
+    periodic_compaction,
+    periodic_forgetting,
+]
