@@ -17,6 +17,8 @@ from agent_memory_server.api.routes import (
     maintenance,
     prompt,
     sessions,
+    summary_views,
+    tasks,
     working_memory,
 )
 from agent_memory_server.config import Settings
@@ -65,6 +67,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(long_term.router)
     app.include_router(maintenance.router)
     app.include_router(prompt.router)
+    app.include_router(summary_views.router)
+    app.include_router(tasks.router)
     return app
 
 

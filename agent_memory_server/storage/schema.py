@@ -9,7 +9,12 @@ from redisvl.schema import IndexSchema
 
 from agent_memory_server.storage.keys import Keys
 
-WORKING_MEMORY_SCHEMA_VERSION = 1
+WORKING_MEMORY_SCHEMA_VERSION = 2
+
+# Identifier tags match exactly: case-sensitive (user "Alice" is not user "alice") and never
+# split (the separator is a control character, which identifiers cannot contain, so a user
+# id with a comma stays one tag).
+ID_TAG = {"case_sensitive": True, "separator": "\x1f"}
 
 
 def working_memory_schema(keys: Keys) -> IndexSchema:
@@ -23,9 +28,9 @@ def working_memory_schema(keys: Keys) -> IndexSchema:
                 "storage_type": "json",
             },
             "fields": [
-                {"name": "session_id", "path": "$.session_id", "type": "tag"},
-                {"name": "namespace", "path": "$.namespace", "type": "tag"},
-                {"name": "user_id", "path": "$.user_id", "type": "tag"},
+                {"name": "session_id", "path": "$.session_id", "type": "tag", "attrs": ID_TAG},
+                {"name": "namespace", "path": "$.namespace", "type": "tag", "attrs": ID_TAG},
+                {"name": "user_id", "path": "$.user_id", "type": "tag", "attrs": ID_TAG},
                 {"name": "created_ts", "path": "$.created_ts", "type": "numeric",
                  "attrs": {"sortable": True}},
                 {"name": "updated_ts", "path": "$.updated_ts", "type": "numeric",
@@ -35,7 +40,7 @@ def working_memory_schema(keys: Keys) -> IndexSchema:
     )  # fmt: skip
 
 
-LONG_TERM_SCHEMA_VERSION = 1
+LONG_TERM_SCHEMA_VERSION = 2
 TAG_SEPARATOR = "|"
 
 
@@ -72,7 +77,7 @@ def long_term_schema(keys: Keys, params: VectorIndexParams) -> IndexSchema:
         "access_count",
         "importance",
     ]
-    fields: list[dict[str, Any]] = [{"name": name, "type": "tag"} for name in tags]
+    fields: list[dict[str, Any]] = [{"name": name, "type": "tag", "attrs": ID_TAG} for name in tags]
     fields += [
         {"name": name, "type": "tag", "attrs": {"separator": TAG_SEPARATOR}} for name in multi
     ]

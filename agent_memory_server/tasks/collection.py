@@ -13,6 +13,7 @@ from agent_memory_server.services.promotion import process_session as process
 from agent_memory_server.services.summarization import summarize_session
 from agent_memory_server.tasks.context import current_resources, default_retry
 from agent_memory_server.tasks.maintenance_tasks import MAINTENANCE_TASKS
+from agent_memory_server.tasks.summary_view_tasks import SUMMARY_VIEW_TASKS
 
 # Writes to one session within this window are promoted and extracted together.
 SESSION_SETTLE = timedelta(milliseconds=500)
@@ -53,4 +54,10 @@ async def after_long_term_write(
     await after_write(resources, ids, deduplicate)
 
 
-TASKS = [summarize_working_memory, process_session, after_long_term_write, *MAINTENANCE_TASKS]
+TASKS = [
+    summarize_working_memory,
+    process_session,
+    after_long_term_write,
+    *MAINTENANCE_TASKS,
+    *SUMMARY_VIEW_TASKS,
+]

@@ -252,3 +252,22 @@ async def test_memory_prompt(app: AppClient) -> None:
     )
     assert bare.json()["messages"][-1]["content"]["text"] == "hello"
     assert (await app.http.post("/v1/memory/prompt", json={"query": ""})).status_code == 422
+
+
+async def test_owner_ids_match_exactly(app: AppClient) -> None:
+    """No tenant sees another through case folding or a comma in an id."""
+    memories = [
+        {"id": "lower", "text": "Lowercase alice's secret.", "user_id": "alice"},
+        {"id": "upper", "text": "Uppercase Alice's secret.", "user_id": "Alice"},
+        {"id": "comma", "text": "The comma user's secret.", "user_id": "a,b", "namespace": "x,y"},
+        {"id": "plain", "text": "User a's secret.", "user_id": "a", "namespace": "x"},
+    ]
+    await app.http.post("/v1/long-term-memory/", json={"memories": memories})
+    for user, expected in (("alice", ["lower"]), ("Alice", ["upper"]), ("a", ["plain"]),
+                           ("a,b", ["comma"])):  # fmt: skip
+        for mode in ("semantic", "keyword", "hybrid"):
+            found = await _search(app, text="secret", search_mode=mode, user_id={"eq": user})
+            assert _ids(found) == expected, (user, mode)
+        assert _ids(await _search(app, text="", user_id={"eq": user})) == expected
+    assert _ids(await _search(app, text="", namespace={"eq": "x,y"})) == ["comma"]
+    assert _ids(await _search(app, text="", namespace={"eq": "x"})) == ["plain"]

@@ -168,3 +168,14 @@ async def test_original_session_routes(app: AppClient) -> None:
     assert (await app.http.get("/sessions/legacy/memory")).status_code == 404
     bad = await app.http.post("/sessions/legacy/memory", json={"messages": [{"role": "user"}]})
     assert bad.status_code == 422
+
+
+async def test_session_owners_and_namespaces_match_exactly(app: AppClient) -> None:
+    await app.http.put("/v1/working-memory/s", json={"user_id": "Alice", "namespace": "N,1"})
+    assert (
+        await app.http.get("/v1/working-memory/s", params={"user_id": "alice"})
+    ).status_code == 404
+    listed = (await app.http.get("/v1/working-memory/", params={"namespace": "N"})).json()
+    assert listed == {"sessions": [], "total": 0}
+    listed = (await app.http.get("/v1/working-memory/", params={"namespace": "N,1"})).json()
+    assert listed == {"sessions": ["s"], "total": 1}
