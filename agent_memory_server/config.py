@@ -130,11 +130,11 @@ class Settings(BaseSettings):
     extraction: bool = Field(
         default=True, description="Extract memories from session messages (LLM, or local)."
     )
-    entity_extraction: Literal["spacy", "transformers", "none"] = "spacy"
+    entity_extraction: Literal["spacy", "transformers", "llm", "none"] = "spacy"
     ner_model: str | None = Field(
         default=None, description="spaCy package/dir, or local transformers NER model dir."
     )
-    topic_extraction: Literal["embedding", "none"] = "embedding"
+    topic_extraction: Literal["embedding", "llm", "none"] = "embedding"
     topic_labels: list[str] | None = Field(
         default=None, description="Topic labels (JSON list); default: 30 built-in labels."
     )

@@ -21,6 +21,7 @@ from agent_memory_server.providers.entities import (
     create_entity_extractor,
 )
 from agent_memory_server.providers.llm import ChatModel, create_chat_model
+from agent_memory_server.providers.llm_tagger import LLMTagger
 from agent_memory_server.providers.tokens import Tokenizers
 from agent_memory_server.providers.topics import DEFAULT_TOPIC_LABELS, EmbeddingTopicExtractor
 from agent_memory_server.storage.connection import check_modules, connect
@@ -52,6 +53,7 @@ class Resources:
     long_term: LongTermStore
     entities: EntityExtractor | None
     topics: EmbeddingTopicExtractor | None
+    tagger: LLMTagger | None
 
 
 @asynccontextmanager
@@ -95,9 +97,15 @@ async def open_resources(
         docket.register_collection(TASK_COLLECTION)
         logger.info("LLM provider: %s", llm.name if llm else "none (extractive summaries)")
         logger.info("embedder: %s (%s-d)", embedder.name, embedder.dimension)
+        wants_llm = "llm" in (settings.entity_extraction, settings.topic_extraction)
+        if wants_llm and llm is None:
+            raise ConfigurationError(
+                "ENTITY_EXTRACTION=llm or TOPIC_EXTRACTION=llm needs an LLM (set LLM_PROVIDER)"
+            )
+        tagger = LLMTagger(llm) if wants_llm and llm is not None else None
         entities = (
             None
-            if settings.entity_extraction == "none"
+            if settings.entity_extraction in ("none", "llm")
             else await asyncio.to_thread(
                 shared_entity_extractor, settings.entity_extraction, settings.ner_model
             )
@@ -108,7 +116,7 @@ async def open_resources(
             topics = EmbeddingTopicExtractor(embedder, labels)
         yield Resources(
             settings, url, redis, keys, working, tokenizers, llm, docket, embedder, long_term,
-            entities, topics,
+            entities, topics, tagger,
         )  # fmt: skip
 
 

@@ -11,10 +11,16 @@ from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.resources import Resources
 
 
+def _llm_tags(resources: Resources, kind: str) -> bool:
+    settings = resources.settings
+    chosen = settings.entity_extraction if kind == "entities" else settings.topic_extraction
+    return resources.tagger is not None and chosen == "llm"
+
+
 def needs_enrichment(resources: Resources, record: MemoryRecord) -> bool:
-    return (record.entities is None and resources.entities is not None) or (
-        record.topics is None and resources.topics is not None
-    )
+    entities = resources.entities is not None or _llm_tags(resources, "entities")
+    topics = resources.topics is not None or _llm_tags(resources, "topics")
+    return (record.entities is None and entities) or (record.topics is None and topics)
 
 
 async def enrich(
@@ -25,6 +31,18 @@ async def enrich(
     Topics reuse the records' own vectors (the ones stored for search), so nothing is
     embedded twice.
     """
+    tag_entities, tag_topics = _llm_tags(resources, "entities"), _llm_tags(resources, "topics")
+    todo = [
+        i for i, r in enumerate(records)
+        if (r.entities is None and tag_entities) or (r.topics is None and tag_topics)
+    ]  # fmt: skip
+    if todo and resources.tagger is not None:
+        tags = await resources.tagger.tag([records[i].text for i in todo])
+        for i, (llm_topics, llm_entities) in zip(todo, tags, strict=True):
+            if tag_entities and records[i].entities is None:
+                records[i].entities = llm_entities
+            if tag_topics and records[i].topics is None:
+                records[i].topics = llm_topics
     todo = [i for i, r in enumerate(records) if r.entities is None]
     if resources.entities is not None and todo:
         found = await resources.entities.aextract([records[i].text for i in todo])

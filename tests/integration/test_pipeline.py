@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from agent_memory_server.config import Settings
-from agent_memory_server.errors import BackendUnavailable
+from agent_memory_server.errors import BackendUnavailable, ConfigurationError
 from agent_memory_server.services.promotion import process_session
 from agent_memory_server.tasks.worker import drain
 from tests.conftest import AppClient
@@ -192,3 +192,27 @@ async def test_the_same_fact_written_five_times_leaves_one_record(app: AppClient
     assert alice["total"] == 1, [m["text"] for m in alice["memories"]]
     assert alice["memories"][0]["topics"] == ["home"]
     assert (await _search(app, text="", user_id={"eq": "bob"}))["total"] == 1
+
+
+async def test_llm_topics_and_entities_option(
+    make_settings: Callable[..., Settings], start_app: Any, llm_stub: LLMStub
+) -> None:
+    llm_stub.state.reply = json.dumps(
+        {"items": [{"topics": ["Pets", "home"], "entities": ["Rex", "Lyon"]}]}
+    )
+    settings = make_settings(
+        llm_provider="openai", openai_base_url=llm_stub.base_url,
+        entity_extraction="llm", topic_extraction="llm",
+    )  # fmt: skip
+    async with start_app(settings) as app:
+        memory = {"id": "rex", "text": "Our dog Rex sleeps on the sofa in Lyon."}
+        await app.http.post("/v1/long-term-memory/", json={"memories": [memory]})
+        await drain(app.resources)
+        stored = (await app.http.get("/v1/long-term-memory/rex")).json()
+        assert stored["topics"] == ["pets", "home"]
+        assert stored["entities"] == ["Rex", "Lyon"]
+        prompt = llm_stub.chat_requests()[0]["body"]["messages"][-1]["content"]
+        assert "1. Our dog Rex sleeps on the sofa in Lyon." in prompt
+    with pytest.raises(ConfigurationError, match="needs an LLM"):
+        async with start_app(make_settings(topic_extraction="llm")):
+            pass
