@@ -99,3 +99,19 @@ class NumericFilter(BaseModel):
             if self.between[0] > self.between[1]:
                 raise ValueError("between: low must not exceed high")
         return self
+
+
+class MemoryFilters(BaseModel):
+    """The filters of long-term memory (AND of all given), shared by search and views."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    session_id: TagFilter | None = None
+    namespace: TagFilter | None = None
+    user_id: TagFilter | None = None
+    topics: TagFilter | None = None
+    entities: TagFilter | None = None
+    memory_type: TagFilter | None = None
+    created_at: NumericFilter | None = None
+    last_accessed: NumericFilter | None = None
+    event_date: NumericFilter | None = None

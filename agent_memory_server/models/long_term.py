@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agent_memory_server.models.common import Identifier, UTCDateTime
-from agent_memory_server.models.filters import NumericFilter, TagFilter
+from agent_memory_server.models.filters import MemoryFilters
 from agent_memory_server.models.memory_record import MemoryRecord, MemoryType
 
 SearchMode = Literal["semantic", "keyword", "hybrid"]
@@ -35,7 +35,7 @@ class EditMemoryRequest(BaseModel):
     metadata: dict[str, Any] | None = None
 
 
-class SearchRequest(BaseModel):
+class SearchRequest(MemoryFilters):
     """A long-term memory search: text (empty = filter-only listing), mode and filters."""
 
     model_config = ConfigDict(extra="forbid")
@@ -48,16 +48,6 @@ class SearchRequest(BaseModel):
     distance_threshold: float | None = Field(default=None, ge=0, le=2)
     limit: int = Field(default=10, ge=1, le=100)
     offset: int = Field(default=0, ge=0, le=10_000)
-
-    session_id: TagFilter | None = None
-    namespace: TagFilter | None = None
-    user_id: TagFilter | None = None
-    topics: TagFilter | None = None
-    entities: TagFilter | None = None
-    memory_type: TagFilter | None = None
-    created_at: NumericFilter | None = None
-    last_accessed: NumericFilter | None = None
-    event_date: NumericFilter | None = None
 
     recency_boost: bool = False
     recency_semantic_weight: float = Field(default=0.8, ge=0, le=1)

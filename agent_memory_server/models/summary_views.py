@@ -20,31 +20,19 @@ from pydantic import (
 )
 
 from agent_memory_server.models.common import Identifier, UTCDateTime, new_id, utcnow
-from agent_memory_server.models.filters import NumericFilter, TagFilter
+from agent_memory_server.models.filters import MemoryFilters
 
 GroupField = Literal["user_id", "namespace", "session_id", "memory_type"]
 GROUP_FIELDS: tuple[str, ...] = get_args(GroupField)
 MAX_PROMPT = 4000
 
 
-class SummaryViewFilters(BaseModel):
+class SummaryViewFilters(MemoryFilters):
     """Which records a view covers: the filters of a long-term search (AND of all given).
 
     A plain string is taken as `{"eq": value}` and a list of strings as `{"any": [...]}`,
     so `{"memory_type": "semantic"}` works as well as `{"memory_type": {"eq": "semantic"}}`.
     """
-
-    model_config = ConfigDict(extra="forbid")
-
-    session_id: TagFilter | None = None
-    namespace: TagFilter | None = None
-    user_id: TagFilter | None = None
-    topics: TagFilter | None = None
-    entities: TagFilter | None = None
-    memory_type: TagFilter | None = None
-    created_at: NumericFilter | None = None
-    last_accessed: NumericFilter | None = None
-    event_date: NumericFilter | None = None
 
     @model_validator(mode="before")
     @classmethod
