@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Query, Request, Response
+from pydantic import BaseModel
 
 from agent_memory_server.models.common import Identifier
 from agent_memory_server.resources import Resources
@@ -36,3 +37,9 @@ def get_window(
 
 
 WindowDep = Annotated[Window, Depends(get_window)]
+
+
+def json_response(model: BaseModel) -> Response:
+    """A model the service built and validated, serialized once (hot paths skip FastAPI's
+    re-validation of the response model; the route still declares it for the OpenAPI docs)."""
+    return Response(content=model.model_dump_json(), media_type="application/json")

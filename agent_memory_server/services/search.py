@@ -44,9 +44,10 @@ async def _hydrate(
     resources: Resources, chosen: Sequence[Candidate], score_type: str
 ) -> list[MemoryRecordResult]:
     records = await resources.long_term.get_many([c.id for c in chosen])
+    # The records were validated when read; adding the score fields needs no second pass.
     return [
-        MemoryRecordResult(
-            **record.model_dump(),
+        MemoryRecordResult.model_construct(
+            **dict(record),
             dist=c.distance if c.distance is not None else 1.0,
             score=c.score,
             score_type=score_type,

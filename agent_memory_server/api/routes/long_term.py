@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
-from agent_memory_server.api.deps import ResourcesDep
+from agent_memory_server.api.deps import ResourcesDep, json_response
 from agent_memory_server.models.long_term import (
     CreateMemoryRequest,
     EditMemoryRequest,
@@ -39,17 +39,17 @@ async def search_long_term_memory(
     optimize_query: Annotated[
         bool, Query(description="Accepted for compatibility; ignored")
     ] = False,
-) -> MemoryRecordResults:
+) -> Response:
     """Semantic, keyword or hybrid search with filters; empty text lists newest first."""
-    return await search_memories(resources, body)
+    return json_response(await search_memories(resources, body))
 
 
 @router.post("/long-term-memory/search", response_model=MemoryRecordResults)
 async def search_long_term_memory_original(
     body: SearchRequest, resources: ResourcesDep
-) -> MemoryRecordResults:
+) -> Response:
     """Search long-term memory (original route)."""
-    return await search_memories(resources, body)
+    return json_response(await search_memories(resources, body))
 
 
 @router.get("/v1/long-term-memory/{memory_id}", response_model=MemoryRecord)
