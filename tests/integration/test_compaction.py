@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from docket import Perpetual, Worker
+from docket import Perpetual
 
 from agent_memory_server.config import Settings
 from agent_memory_server.models.memory_record import MemoryRecord
-from agent_memory_server.resources import Resources
 from agent_memory_server.services.compaction import find_semantic_duplicate
 from agent_memory_server.storage import maintenance_keys
 from agent_memory_server.tasks.context import bind_resources
@@ -228,17 +226,6 @@ async def test_find_semantic_duplicate(app: AppClient) -> None:
     assert await find_semantic_duplicate(resources, itself, same) is None
 
 
-async def run_due_tasks(resources: Resources) -> None:
-    """Like `drain`, but never seeds the automatic periodic tasks (which stay queued)."""
-    bind_resources(resources)
-    async with Worker(
-        resources.docket, concurrency=2, schedule_automatic_tasks=False,
-        minimum_check_interval=timedelta(milliseconds=100),
-        scheduling_resolution=timedelta(milliseconds=100),
-    ) as worker:  # fmt: skip
-        await worker.run_until_finished()
-
-
 async def test_compaction_task(make_settings: Callable[..., Settings], start_app: Any) -> None:
     async with start_app(make_settings(compaction_interval_minutes=0)) as app:
         await _five_copies(app)
@@ -264,7 +251,7 @@ async def test_periodic_compaction_ticks(
         # until the interval has passed, the next ticks do nothing
         assert await periodic_compaction(perpetual=tick, resources=resources) is False
         assert not tick.cancelled
-        await run_due_tasks(resources)
+        await drain(resources)
         assert [m["id"] for m in await _listing(app)] == ["other", "c4"]
 
     async with start_app(make_settings(compaction_interval_minutes=0)) as app:

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from agent_memory_client import MemoryAPIClient, MemoryClientConfig
 from agent_memory_client.models import ForgetPolicy as ClientForgetPolicy
-from docket import Perpetual, Worker
+from docket import Perpetual
 
 from agent_memory_server.config import Settings
 from agent_memory_server.models.maintenance import ForgetPolicy
-from agent_memory_server.resources import Resources
-from agent_memory_server.tasks.context import bind_resources
 from agent_memory_server.tasks.maintenance_tasks import (
     forget_long_term_memory,
     periodic_forget_policy,
@@ -203,17 +200,6 @@ async def test_forget_through_the_published_client(app: AppClient) -> None:
     assert await _ids(app) == {"young", "kept"}
 
 
-async def run_due_tasks(resources: Resources) -> None:
-    """Like `drain`, but never seeds the automatic periodic tasks (which stay queued)."""
-    bind_resources(resources)
-    async with Worker(
-        resources.docket, concurrency=2, schedule_automatic_tasks=False,
-        minimum_check_interval=timedelta(milliseconds=100),
-        scheduling_resolution=timedelta(milliseconds=100),
-    ) as worker:  # fmt: skip
-        await worker.run_until_finished()
-
-
 async def test_forget_task(make_settings: Callable[..., Settings], start_app: Any) -> None:
     async with start_app(make_settings(compaction_interval_minutes=0)) as app:
         await _write(app, _memory("old", 40), _memory("young", 1))
@@ -240,7 +226,7 @@ async def test_periodic_forgetting(make_settings: Callable[..., Settings], start
         tick = Perpetual()
         assert await periodic_forgetting(perpetual=tick, resources=resources) is True
         assert await periodic_forgetting(perpetual=tick, resources=resources) is False
-        await run_due_tasks(resources)
+        await drain(resources)
         # older than 30 days goes, and the budget of 1 applies to each user on its own
         assert await _ids(app) == {"a1", "b1"}
 
