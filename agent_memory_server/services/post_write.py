@@ -19,20 +19,23 @@ async def merge_near_duplicates(resources: Resources, ids: Sequence[str]) -> int
 
     Pinned records and `message` records are left alone, as compaction leaves them.
     """
+    store = resources.long_term
+    records = await store.get_many(ids)
+    vectors = await store.get_vectors(ids)
     merged = 0
-    for memory_id in ids:
-        (record,) = await resources.long_term.get_many([memory_id])
-        if record is None or record.pinned or record.memory_type == MemoryType.MESSAGE:
+    for record, vector in zip(records, vectors, strict=True):
+        if record is None or vector is None or record.pinned:
             continue
-        (vector,) = await resources.long_term.get_vectors([memory_id])
-        if vector is None:
+        if record.memory_type == MemoryType.MESSAGE:
             continue
         other_id = await find_semantic_duplicate(resources, record, vector)
         if other_id is None:
             continue
-        (other,) = await resources.long_term.get_many([other_id])
+        (other,) = await store.get_many([other_id])
         if other is None or other.pinned:
             continue
+        # a merge earlier in this loop may have changed `record`: _apply_merge re-reads every
+        # member and skips the group when one changed or is gone
         if await _apply_merge(resources, [other, record]) is not None:
             merged += 1
     if merged:
