@@ -225,6 +225,14 @@ async def _apply_merge(
     return merged, others
 
 
+def _absorb(live: dict[str, MemoryRecord], merged: MemoryRecord, deleted: list[str]) -> int:
+    """Update the working set after a merge; returns how many records went."""
+    for memory_id in deleted:
+        live.pop(memory_id, None)
+    live[merged.id] = merged
+    return len(deleted)
+
+
 async def _remove_exact_duplicates(resources: Resources, live: dict[str, MemoryRecord]) -> int:
     groups: dict[tuple[Any, ...], list[MemoryRecord]] = defaultdict(list)
     for record in live.values():
@@ -236,11 +244,7 @@ async def _remove_exact_duplicates(resources: Resources, live: dict[str, MemoryR
             continue
         outcome = await _apply_merge(resources, members)
         if outcome is not None:
-            merged, deleted = outcome
-            for memory_id in deleted:
-                live.pop(memory_id, None)
-            live[merged.id] = merged
-            removed += len(deleted)
+            removed += _absorb(live, *outcome)
     return removed
 
 
@@ -264,11 +268,8 @@ async def _merge_near_duplicates(resources: Resources, live: dict[str, MemoryRec
             outcome = await _apply_merge(resources, [anchor, *(live[i] for i in near)])
             if outcome is None:
                 break
-            anchor, deleted = outcome
-            for memory_id in deleted:
-                live.pop(memory_id, None)
-            live[anchor.id] = anchor
-            merged_count += len(deleted)
+            anchor = outcome[0]
+            merged_count += _absorb(live, *outcome)
     return merged_count
 
 
