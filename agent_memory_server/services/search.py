@@ -84,12 +84,13 @@ async def _collect(
     vector = None
     if mode != "keyword":
         vector = (await resources.embedder.embed([request.text]))[0]
-        counted = (
-            store.count(where)
-            if threshold is None
-            else store.count_within(vector, where, threshold)
-        )
-        hits, total = await asyncio.gather(store.knn(vector, where, depth, threshold), counted)
+        if threshold is None:
+            hits, total = await store.knn_with_total(vector, where, depth)
+        else:
+            hits, total = await asyncio.gather(
+                store.knn(vector, where, depth, threshold),
+                store.count_within(vector, where, threshold),
+            )
         for rank, hit in enumerate(hits, start=1):
             candidates[hit.id] = c = _candidate(hit)
             c.distance, c.semantic_rank = hit.distance, rank

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from redis.asyncio import Redis
 from redisvl.index import AsyncSearchIndex
-from redisvl.query import CountQuery, FilterQuery, VectorQuery, VectorRangeQuery
+from redisvl.query import CountQuery, FilterQuery, VectorRangeQuery
 from redisvl.query.filter import FilterExpression
 
 from agent_memory_server.models.memory_record import MemoryRecord
@@ -71,6 +71,21 @@ def _hit(doc: dict[str, Any], **signal: float) -> Hit:
         importance=None if importance in (None, "", b"") else float(importance),
         **signal,
     )
+
+
+def _search_docs(reply: Any) -> tuple[int, list[dict[str, Any]]]:
+    """Total and documents of a raw FT.SEARCH reply, RESP3 (a map) or RESP2 (a flat list)."""
+    if isinstance(reply, dict):
+        docs = [r[b"extra_attributes"] for r in reply[b"results"]]
+        total = reply[b"total_results"]
+    else:
+        docs = [dict(zip(f[::2], f[1::2], strict=True)) for f in reply[2::2]]
+        total = reply[0]
+    return int(total), [{_text(name): value for name, value in d.items()} for d in docs]
+
+
+def _knn_hits(reply: Any) -> list[Hit]:
+    return [_hit(d, distance=float(d["vector_distance"])) for d in _search_docs(reply)[1]]
 
 
 def _text(value: Any) -> str:
@@ -197,16 +212,21 @@ class LongTermStore:
         """Records by id (None where missing), with their latest access from the access keys."""
         async with self.redis.pipeline(transaction=False) as pipe:
             for memory_id in ids:
-                pipe.hmget(self.keys.long_term(memory_id), list(FIELDS))
-                pipe.hmget(self.keys.long_term_access(memory_id), list(ACCESS_FIELDS))
+                # HGETALL: short commands cost less to send than HMGET of every field name.
+                pipe.hgetall(self.keys.long_term(memory_id))
+                pipe.hgetall(self.keys.long_term_access(memory_id))
             rows = await pipe.execute()
         records: list[MemoryRecord | None] = []
         for row, access in zip(rows[::2], rows[1::2], strict=True):
-            raw = dict(zip(FIELDS, row, strict=True))
-            for name, value in zip(ACCESS_FIELDS, access, strict=True):
-                if value is not None and float(value) > float(raw.get(name) or 0):
-                    raw[name] = value  # the later access (or the higher count) wins
-            records.append(None if raw["memory_id"] is None else from_fields(raw))
+            if not row:
+                records.append(None)
+                continue
+            raw = {_text(name): value for name, value in row.items()}
+            for name, value in access.items():
+                field = _text(name)
+                if field in ACCESS_FIELDS and float(value) > float(raw.get(field) or 0):
+                    raw[field] = value  # the later access (or the higher count) wins
+            records.append(from_fields(raw))
         return records
 
     async def last_accesses(self, ids: Sequence[str]) -> list[float | None]:
@@ -256,25 +276,47 @@ class LongTermStore:
                 pipe.hincrby(key, "access_count", 1)
             await pipe.execute()
 
+    def _knn_command(
+        self, vector: np.ndarray[Any, Any], where: FilterExpression | None, k: int
+    ) -> list[Any]:
+        """FT.SEARCH KNN returning the ranking fields, nearest first."""
+        scope = f"({where})" if where is not None else "*"
+        ef = max(self.params.ef_runtime, k)
+        blob = np.asarray(vector, dtype=np.float32).tobytes()
+        fields = [*RANK_FIELDS, "vector_distance"]
+        return [
+            "FT.SEARCH", self.index.name,
+            f"{scope}=>[KNN {k} @vector $vector EF_RUNTIME {ef} AS vector_distance]",
+            "PARAMS", 2, "vector", blob, "RETURN", len(fields), *fields,
+            "SORTBY", "vector_distance", "ASC", "LIMIT", 0, k, "DIALECT", 2,
+        ]  # fmt: skip
+
     async def knn(
         self, vector: np.ndarray[Any, Any], where: FilterExpression | None, k: int,
         distance_threshold: float | None,
     ) -> list[Hit]:  # fmt: skip
-        query: VectorQuery | VectorRangeQuery
-        common: dict[str, Any] = {
-            "vector": np.asarray(vector, dtype=np.float32).tobytes(),
-            "vector_field_name": "vector",
-            "return_fields": RANK_FIELDS,
-            "filter_expression": where,
-            "num_results": k,
-            "dtype": "float32",
-        }
         if distance_threshold is None:
-            query = VectorQuery(**common, ef_runtime=max(self.params.ef_runtime, k))
-        else:
-            query = VectorRangeQuery(**common, distance_threshold=distance_threshold)
+            command = self._knn_command(vector, where, k)
+            return _knn_hits(await self.redis.execute_command(*command))  # type: ignore[no-untyped-call]
+        query = VectorRangeQuery(
+            vector=np.asarray(vector, dtype=np.float32).tobytes(), vector_field_name="vector",
+            return_fields=RANK_FIELDS, filter_expression=where, num_results=k, dtype="float32",
+            distance_threshold=distance_threshold,
+        )  # fmt: skip
         docs = await self.index.query(query)
         return [_hit(d, distance=float(d["vector_distance"])) for d in docs]
+
+    async def knn_with_total(
+        self, vector: np.ndarray[Any, Any], where: FilterExpression | None, k: int
+    ) -> tuple[list[Hit], int]:
+        """The k nearest records and the number of records the filter matches, in one trip."""
+        scope = str(where) if where is not None else "*"
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.execute_command(*self._knn_command(vector, where, k))
+            pipe.execute_command("FT.SEARCH", self.index.name, scope, "NOCONTENT",
+                                 "LIMIT", 0, 0, "DIALECT", 2)  # fmt: skip
+            knn_reply, count_reply = await pipe.execute()
+        return _knn_hits(knn_reply), _search_docs(count_reply)[0]
 
     async def keyword(
         self, terms: Sequence[str], where: FilterExpression | None, k: int
