@@ -74,13 +74,25 @@ def _hit(doc: dict[str, Any], **signal: float) -> Hit:
 
 
 def _search_docs(reply: Any) -> tuple[int, list[dict[str, Any]]]:
-    """Total and documents of a raw FT.SEARCH reply, RESP3 (a map) or RESP2 (a flat list)."""
+    """Total and documents of a raw FT.SEARCH reply, RESP3 (a map) or RESP2 (a flat list).
+
+    With WITHSCORES, each document carries its score under "__score".
+    """
+    docs: list[dict[Any, Any]] = []
     if isinstance(reply, dict):
-        docs = [r[b"extra_attributes"] for r in reply[b"results"]]
+        for result in reply[b"results"]:
+            docs.append(dict(result[b"extra_attributes"]))
+            if b"score" in result:
+                docs[-1]["__score"] = result[b"score"]
         total = reply[b"total_results"]
-    else:
-        docs = [dict(zip(f[::2], f[1::2], strict=True)) for f in reply[2::2]]
-        total = reply[0]
+    else:  # [total, key, (score,) [field, value, ...], key, ...]
+        total, rest = reply[0], reply[1:]
+        step = 3 if rest and not isinstance(rest[1], list) else 2  # a score after each key
+        for i in range(0, len(rest), step):
+            fields = rest[i + step - 1]
+            docs.append(dict(zip(fields[::2], fields[1::2], strict=True)))
+            if step == 3:
+                docs[-1]["__score"] = rest[i + 1]
     return int(total), [{_text(name): value for name, value in d.items()} for d in docs]
 
 
@@ -333,11 +345,12 @@ class LongTermStore:
             query_string = f"({query_string}) {where}"
         fetch = k + 1
         while True:
-            query = FilterQuery(query_string, return_fields=RANK_FIELDS, num_results=fetch)
-            query.scorer("BM25STD").with_scores().paging(0, fetch)
-            result = await self.index.search(query.query, query_params=query.params)
-            hits = [_hit(doc.__dict__, keyword_score=float(doc.score)) for doc in result.docs]
-            total = int(result.total)
+            reply = await self.redis.execute_command(  # type: ignore[no-untyped-call]
+                "FT.SEARCH", self.index.name, query_string, "WITHSCORES", "SCORER", "BM25STD",
+                "RETURN", len(RANK_FIELDS), *RANK_FIELDS, "LIMIT", 0, fetch, "DIALECT", 2,
+            )  # fmt: skip
+            total, docs = _search_docs(reply)
+            hits = [_hit(doc, keyword_score=float(doc["__score"])) for doc in docs]
             tied = len(hits) > k and hits[k - 1].keyword_score == hits[-1].keyword_score
             if not tied or fetch >= min(total, MAX_TIE_FETCH):
                 boundary = hits[k - 1].keyword_score if len(hits) >= k else None
