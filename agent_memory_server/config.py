@@ -150,6 +150,10 @@ class Settings(BaseSettings):
     compaction_interval_minutes: int = Field(
         default=60, ge=0, le=525_600, description="Periodic compaction of all memory; 0 = off."
     )
+    summary_view_refresh_minutes: int = Field(
+        default=60, ge=0, le=525_600,
+        description="Run every continuous summary view this often; 0 = never.",
+    )  # fmt: skip
     forgetting_enabled: bool = Field(
         default=False, description="Run the periodic forgetting job with the policy below."
     )

@@ -72,7 +72,9 @@ class CreateSummaryViewRequest(BaseModel):
         default=None, ge=1, le=36_500, description="Only records created in the last N days."
     )
     continuous: bool = Field(
-        default=False, description="Periodic refresh; not supported yet (must be false)."
+        default=False,
+        description="Refreshed by the background workers every SUMMARY_VIEW_REFRESH_MINUTES "
+        "(only partitions whose memories changed are summarized again).",
     )
     prompt: str | None = Field(
         default=None, max_length=MAX_PROMPT, description="Instructions for the LLM summary."
@@ -113,12 +115,7 @@ class CreateSummaryViewRequest(BaseModel):
 
     @field_validator("continuous", mode="before")
     @classmethod
-    def _not_continuous(cls, value: Any) -> Any:
-        if value is True:
-            raise ValueError(
-                "continuous views (periodic refresh) are not supported yet; create the view with "
-                "continuous false and run it with POST /v1/summary-views/{id}/run"
-            )
+    def _null_is_false(cls, value: Any) -> Any:
         return False if value is None else value
 
 

@@ -10,9 +10,9 @@ INPUT_TOKENS, by the LLM (the view's prompt, or a default) or, without one, by t
 extractive summarizer. TAG matching in RediSearch ignores case, so the records of a partition
 are checked against the exact group values before they are used.
 
-A full run is a tracked background task (pending -> running -> completed | failed): it
-summarizes every partition again (without `force`, only those whose memories changed) and
-removes the stored results of partitions that no longer exist.
+A full run (`refresh_view`) summarizes every partition again (without `force`, only those
+whose memories changed) and removes the stored results of partitions that no longer exist;
+services/summary_view_runs.py runs it as a tracked background task.
 """
 
 from __future__ import annotations
@@ -22,17 +22,14 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from functools import reduce
 
 from redisvl.query.filter import FilterExpression
 
 from agent_memory_server.errors import (
-    ConfigurationError,
     InvalidRequest,
-    MemoryServerError,
     NotFound,
 )
 from agent_memory_server.models.common import utcnow
@@ -42,8 +39,6 @@ from agent_memory_server.models.summary_views import (
     CreateSummaryViewRequest,
     SummaryView,
     SummaryViewPartitionResult,
-    Task,
-    TaskStatus,
 )
 from agent_memory_server.providers.extractive import extractive_summary
 from agent_memory_server.providers.llm import ChatModel, create_chat_model
@@ -61,12 +56,10 @@ from agent_memory_server.storage.summary_views import SummaryViewStore, group_co
 
 logger = logging.getLogger(__name__)
 
-RUN_TASK = "run_summary_view_task"
 INPUT_TOKENS = 8000  # memory text per summary (the extractive summarizer is quadratic in it)
 PAGE = 100
 CONCURRENCY = 4  # partitions summarized at once in a full run
 INLINE_EXTRACTIVE = 40  # memories the extractive summarizer takes on the event loop (~2 ms)
-TASK_TTL = timedelta(days=7)  # finished tasks are kept this long
 
 RULES = (
     "You summarize the long-term memories an AI assistant keeps about a group (a user, a "
@@ -82,11 +75,6 @@ DEFAULT_PROMPT = (
 
 def _store(resources: Resources) -> SummaryViewStore:
     return SummaryViewStore(resources.redis, resources.keys)
-
-
-def _now() -> str:
-    """Now as the ISO string pydantic writes for the task's other times."""
-    return utcnow().isoformat().replace("+00:00", "Z")
 
 
 # --- views -------------------------------------------------------------------------------
@@ -330,69 +318,3 @@ async def refresh_view(resources: Resources, view: SummaryView, force: bool) -> 
     stale = await store.partition_digests(view.id) - {partition_digest(g) for g, _ in found}
     await store.drop_partitions(view.id, stale)
     return len(found), computed
-
-
-# --- tasks -------------------------------------------------------------------------------
-
-
-async def start_run(resources: Resources, view_id: str, force: bool) -> Task:
-    """Record a pending task and queue the full run of the view."""
-    await get_view(resources, view_id)
-    if RUN_TASK not in resources.docket.tasks:
-        raise ConfigurationError(
-            f"the task {RUN_TASK!r} is not registered with this server's task collection"
-        )
-    task = Task(view_id=view_id, force=force)
-    await _store(resources).put_task(task.id, task.model_dump(mode="json"))
-    await resources.docket.add(RUN_TASK, key=task.id)(task.id, view_id)
-    return task
-
-
-async def get_task(resources: Resources, task_id: str) -> Task:
-    doc = await _store(resources).get_task(task_id)
-    if doc is None:
-        raise NotFound(f"Task {task_id!r} not found")
-    return Task.model_validate(doc)
-
-
-async def execute_run(
-    resources: Resources, task_id: str, view_id: str, *, last_attempt: bool
-) -> Task | None:
-    """The body of a full-run task, safe to deliver twice; None if the task record is gone.
-
-    A finished task is left as it is. A failure that a retry may fix (LLM, Redis) is noted on
-    the still-running task and raised for the queue to retry; on the last attempt, or for a
-    failure no retry can fix (the view was deleted), the task fails with the reason.
-    """
-    store = _store(resources)
-    task = await store.get_task(task_id)
-    if task is None:
-        logger.warning("summary view task %s has no record (expired?); nothing to run", task_id)
-        return None
-    if task["status"] in (TaskStatus.COMPLETED, TaskStatus.FAILED):
-        return Task.model_validate(task)
-    started = task.get("started_at") or _now()
-    await store.update_task(task_id, {"status": TaskStatus.RUNNING, "started_at": started})
-    try:
-        view = await get_view(resources, view_id)
-        total, computed = await refresh_view(resources, view, bool(task.get("force")))
-    except Exception as e:
-        retryable = not isinstance(e, MemoryServerError) or e.retryable
-        message = e.message if isinstance(e, MemoryServerError) else f"{type(e).__name__}: {e}"
-        if retryable and not last_attempt:
-            await store.update_task(task_id, {"error_message": f"{message} (retrying)"})
-            raise
-        await _finish(store, task_id, TaskStatus.FAILED, {"error_message": message})
-        unexpected = not isinstance(e, MemoryServerError)  # not a domain error: keep the traceback
-        logger.warning("summary view task %s failed: %s", task_id, message, exc_info=unexpected)
-        return await get_task(resources, task_id)
-    fields = {"error_message": None, "partitions_total": total, "partitions_computed": computed}
-    await _finish(store, task_id, TaskStatus.COMPLETED, fields)
-    return await get_task(resources, task_id)
-
-
-async def _finish(
-    store: SummaryViewStore, task_id: str, status: TaskStatus, fields: Mapping[str, object]
-) -> None:
-    done = {"status": status, "completed_at": _now(), **fields}
-    await store.update_task(task_id, done, int(TASK_TTL.total_seconds()))

@@ -84,7 +84,8 @@ def periodic_forget_policy(settings: Settings) -> ForgetPolicy | None:
     return ForgetPolicy.model_validate(rules)
 
 
-async def _due(resources: Resources, job: str, minutes: float) -> bool:
+async def due(resources: Resources, job: str, minutes: float) -> bool:
+    """Claim this interval's run of a periodic job; False when another worker has it."""
     key = maintenance_keys.last_run(resources.keys, job)
     return await maintenance_keys.claim_run(resources.redis, key, time.time(), minutes * 60)
 
@@ -98,7 +99,7 @@ async def periodic_compaction(
     if minutes <= 0:
         perpetual.cancel()  # off: not kept in the queue (see the module doc)
         return False
-    if not await _due(resources, COMPACTION, minutes):
+    if not await due(resources, COMPACTION, minutes):
         return False
     key = maintenance_keys.task(resources.keys, COMPACTION)
     await resources.docket.add(compact_long_term_memory, key=key)(None, None)
@@ -118,7 +119,7 @@ async def periodic_forgetting(
     if policy is None:
         perpetual.cancel()
         return False
-    if not await _due(resources, FORGETTING, settings.forgetting_interval_minutes):
+    if not await due(resources, FORGETTING, settings.forgetting_interval_minutes):
         return False
     key = maintenance_keys.task(resources.keys, FORGETTING)
     await resources.docket.add(forget_long_term_memory, key=key)(policy, budget_per_owner=True)

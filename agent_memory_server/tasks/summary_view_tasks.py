@@ -1,12 +1,15 @@
-"""Docket task of summary views: the full run of a view, tracked by its task record."""
+"""Docket tasks of summary views: the full run of a view, tracked by its task record, and the
+periodic refresh of continuous views (a Perpetual like the maintenance jobs: one tick a minute,
+a run at most once per SUMMARY_VIEW_REFRESH_MINUTES across all workers)."""
 
 from __future__ import annotations
 
-from docket import Depends, ExponentialRetry
+from docket import Depends, ExponentialRetry, Perpetual
 
 from agent_memory_server.resources import Resources
-from agent_memory_server.services.summary_views import execute_run
+from agent_memory_server.services.summary_view_runs import execute_run, refresh_continuous_views
 from agent_memory_server.tasks.context import current_resources, default_retry
+from agent_memory_server.tasks.maintenance_tasks import TICK, due
 
 
 async def run_summary_view_task(
@@ -24,4 +27,18 @@ async def run_summary_view_task(
     return None if task is None else task.status.value
 
 
-SUMMARY_VIEW_TASKS = [run_summary_view_task]
+async def periodic_summary_views(
+    perpetual: Perpetual = Perpetual(every=TICK, automatic=True),  # noqa: B008
+    resources: Resources = Depends(current_resources),  # noqa: B008
+) -> int:
+    """Start a run of every continuous view once per SUMMARY_VIEW_REFRESH_MINUTES (0 = off)."""
+    minutes = resources.settings.summary_view_refresh_minutes
+    if minutes <= 0:
+        perpetual.cancel()
+        return 0
+    if not await due(resources, "summary_views", minutes):
+        return 0
+    return len(await refresh_continuous_views(resources))
+
+
+SUMMARY_VIEW_TASKS = [run_summary_view_task, periodic_summary_views]

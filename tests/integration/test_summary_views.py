@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable
@@ -10,16 +11,21 @@ from typing import Any
 import numpy as np
 from agent_memory_client import MemoryAPIClient, MemoryClientConfig
 from agent_memory_client.models import ClientMemoryRecord, CreateSummaryViewRequest
+from docket import Perpetual
 
 from agent_memory_server.config import Settings
 from agent_memory_server.models.memory_record import MemoryRecord, MemoryType
 from agent_memory_server.models.summary_views import Task
-from agent_memory_server.services.summary_views import execute_run
+from agent_memory_server.services.summary_view_runs import execute_run
 from agent_memory_server.storage.connection import connect
 from agent_memory_server.storage.keys import Keys
 from agent_memory_server.storage.summary_views import SummaryViewStore
-from agent_memory_server.tasks.summary_view_tasks import run_summary_view_task
-from agent_memory_server.tasks.worker import drain
+from agent_memory_server.tasks.context import bind_resources
+from agent_memory_server.tasks.summary_view_tasks import (
+    periodic_summary_views,
+    run_summary_view_task,
+)
+from agent_memory_server.tasks.worker import create_worker, drain
 from tests.conftest import AppClient
 from tests.support.llm_stub import LLMStub
 
@@ -92,7 +98,6 @@ async def test_bad_views_are_refused_with_422(app: AppClient) -> None:
         ({"group_by": ["user_id", "user_id"]}, "more than once"),
         ({"source": "working_memory", "group_by": []}, "not supported yet"),
         ({"source": "somewhere", "group_by": []}, "unknown source"),
-        ({"group_by": [], "continuous": True}, "continuous"),
         ({"group_by": [], "filters": {"user_id": {"eq": "a", "ne": "b"}}}, "exactly one"),
         ({"group_by": [], "filters": {"colour": "red"}}, "colour"),
         ({"group_by": [], "time_window_days": 0}, "time_window_days"),
@@ -204,6 +209,38 @@ async def test_full_run_is_a_task_that_stores_every_partition(app: AppClient) ->
     await app.http.delete("/v1/long-term-memory", params={"memory_ids": ["b1"]})
     assert (await _run(app, view["id"]))["partitions_total"] == 3
     assert await _partitions(app, view["id"], user_id="bob") == []
+
+
+async def test_continuous_views_are_refreshed_by_the_workers(
+    make_settings: Callable[..., Settings], start_app: Any
+) -> None:
+    async with start_app(make_settings(summary_view_refresh_minutes=60)) as app:
+        resources = app.resources
+        await _seed(app)
+        once = await _view(app, group_by=["user_id"])
+        live = await _view(app, group_by=["user_id"], continuous=True)
+        assert live["continuous"] is True and once["continuous"] is False
+        bind_resources(resources)
+        async with create_worker(resources, 2) as worker:  # with the periodic jobs
+            running = asyncio.create_task(worker.run_forever())
+            try:
+                for _ in range(300):  # the first tick runs at worker start: well under 30 s
+                    if len(await _partitions(app, live["id"])) == 3:
+                        break
+                    await asyncio.sleep(0.1)
+            finally:
+                running.cancel()
+                await asyncio.gather(running, return_exceptions=True)
+        users = {p["group"]["user_id"] for p in await _partitions(app, live["id"])}
+        assert users == {"alice", "bob", "Alice"}
+        assert await _partitions(app, once["id"]) == []  # not continuous: not run
+        # This interval's run is claimed: another tick within it starts nothing.
+        assert await periodic_summary_views(perpetual=Perpetual(), resources=resources) == 0
+
+    async with start_app(make_settings(summary_view_refresh_minutes=0)) as app:
+        off = Perpetual()
+        assert await periodic_summary_views(perpetual=off, resources=app.resources) == 0
+        assert off.cancelled  # off: the tick does not stay queued
 
 
 async def test_filters_and_time_window_select_the_records(app: AppClient) -> None:

@@ -17,6 +17,7 @@ from agent_memory_server.models.summary_views import (
     Task,
 )
 from agent_memory_server.models.working_memory import AckResponse
+from agent_memory_server.services import summary_view_runs as runs
 from agent_memory_server.services import summary_views as service
 
 router = APIRouter(tags=["summary views"])
@@ -88,4 +89,4 @@ async def run_summary_view(
 ) -> Task:
     """Recompute every partition in the background; poll the task at /v1/tasks/{id}."""
     force = body.force if body is not None else False
-    return await service.start_run(resources, view_id, force)
+    return await runs.start_run(resources, view_id, force)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 
 from agent_memory_server.api.deps import ResourcesDep
 from agent_memory_server.models.summary_views import Task
-from agent_memory_server.services.summary_views import get_task
+from agent_memory_server.services.summary_view_runs import get_task
 
 router = APIRouter(tags=["tasks"])
 
