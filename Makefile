@@ -9,8 +9,11 @@ SRC := agent_memory_server tests $(wildcard benchmarks)
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
 
+# Optional extras installed too (the tests use them); `make run EXTRAS=` for the core alone.
+EXTRAS ?= --extra bertopic
+
 install: uv
-	$(UV) sync --frozen
+	$(UV) sync --frozen $(EXTRAS)
 
 run: install
 	$(RUN) agent-memory api

@@ -17,12 +17,14 @@ import uvicorn
 from agent_memory_server import __version__
 from agent_memory_server.app import create_app
 from agent_memory_server.config import Settings
-from agent_memory_server.errors import ConfigurationError
+from agent_memory_server.errors import ConfigurationError, MemoryServerError
 from agent_memory_server.models.filters import TagFilter
 from agent_memory_server.models.long_term import SearchMode, SearchRequest
+from agent_memory_server.models.maintenance import TopicModelRequest
 from agent_memory_server.resources import open_resources
 from agent_memory_server.services.maintenance import migrate, rebuild_index
 from agent_memory_server.services.search import search_memories
+from agent_memory_server.services.topic_model import model_topics
 from agent_memory_server.tasks.worker import run_worker
 
 app = typer.Typer(help="agent-memory-server: memory for AI agents.", no_args_is_help=True)
@@ -98,7 +100,7 @@ def task_worker(
 def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     try:
         asyncio.run(main())
-    except ConfigurationError as e:
+    except MemoryServerError as e:  # a bad setting or request: its message, no traceback
         typer.echo(f"error: {e.message}", err=True)
         raise typer.Exit(1) from e
 
@@ -169,6 +171,35 @@ def migrate_memories() -> None:
         async with open_resources(settings, check_index=False) as resources:
             version = await migrate(resources, typer.echo)
         typer.echo(f"schema version {version}")
+
+    _run(main)
+
+
+@app.command("model-topics")
+def model_topics_command(
+    namespace: Annotated[str | None, typer.Option(help="Only this namespace")] = None,
+    user_id: Annotated[str | None, typer.Option(help="Only this user's memories")] = None,
+    min_topic_size: Annotated[int, typer.Option(min=2, max=1000)] = 5,
+    apply: Annotated[bool, typer.Option(help="Add each topic's label to its memories")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+) -> None:
+    """Find the topics of a scope's memories with BERTopic (the bertopic extra)."""
+    request = TopicModelRequest(
+        namespace=namespace, user_id=user_id, min_topic_size=min_topic_size, apply=apply
+    )
+    settings = _settings()
+
+    async def main() -> None:
+        async with open_resources(settings) as resources:
+            result = await model_topics(resources, request)
+        if as_json:
+            typer.echo(result.model_dump_json(indent=2))
+            return
+        typer.echo(f"{result.memories} memories, {result.outliers} in no topic")
+        for topic in result.topics:
+            typer.echo(f"{topic.memory_count:6d}  {topic.label}  ({', '.join(topic.keywords)})")
+        if apply:
+            typer.echo(f"labelled {result.applied} memories")
 
     _run(main)
 

@@ -39,5 +39,9 @@ class BackendUnavailable(MemoryServerError):
     retryable = True
 
 
+class FeatureUnavailable(MemoryServerError):
+    """An optional feature whose extra is not installed on this server."""
+
+
 class ConfigurationError(MemoryServerError):
     """The server cannot start with the given settings."""

@@ -15,6 +15,7 @@ STATUS: dict[type[errors.MemoryServerError], int] = {
     errors.Conflict: 409,
     errors.BackendUnavailable: 503,
     errors.ConfigurationError: 503,
+    errors.FeatureUnavailable: 501,
 }
 
 

@@ -72,3 +72,30 @@ class CompactResponse(BaseModel):
     exact_duplicates_removed: int = Field(description="Copies of the same text deleted.")
     semantic_merged: int = Field(description="Near-duplicates merged into another memory.")
     kept: int = Field(description="Memories of those scanned that remain.")
+
+
+class TopicModelRequest(BaseModel):
+    """Corpus-level topic modelling of a scope's memories (BERTopic, the optional extra)."""
+
+    namespace: Identifier | None = Field(default=None, description="None: every namespace.")
+    user_id: Identifier | None = Field(default=None, description="None: every user.")
+    min_topic_size: int = Field(
+        default=5, ge=2, le=1000, description="Fewest memories a topic may have."
+    )
+    apply: bool = Field(
+        default=False, description="Add each topic's label to the topics of its memories."
+    )
+
+
+class ModeledTopic(BaseModel):
+    label: str = Field(description="The topic's three most distinctive words.")
+    keywords: list[str] = Field(description="Its most distinctive words, best first.")
+    memory_count: int
+    memory_ids: list[str]
+
+
+class TopicModelResponse(BaseModel):
+    memories: int = Field(description="Memories modelled (the newest of the scope).")
+    outliers: int = Field(description="Memories that fit no topic.")
+    topics: list[ModeledTopic] = Field(description="Largest first.")
+    applied: int = Field(description="Memories whose topics gained a label (with apply).")

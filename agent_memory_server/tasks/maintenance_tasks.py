@@ -1,4 +1,5 @@
-"""Docket tasks of long-term memory maintenance: compaction and forgetting, on demand and periodic.
+"""Docket tasks of long-term memory maintenance: compaction and forgetting, on demand and periodic;
+topic modelling on demand.
 
 The periodic tasks are automatic Perpetuals: every worker (the API's embedded one included)
 seeds them, Docket keeps one of each per docket, and each ticks every minute. A tick reads
@@ -23,10 +24,11 @@ from datetime import timedelta
 from docket import Depends, ExponentialRetry, Perpetual
 
 from agent_memory_server.config import Settings
-from agent_memory_server.models.maintenance import ForgetPolicy
+from agent_memory_server.models.maintenance import ForgetPolicy, TopicModelRequest
 from agent_memory_server.resources import Resources
 from agent_memory_server.services.compaction import CompactionResult, compact
 from agent_memory_server.services.forgetting import ForgetResult, forget
+from agent_memory_server.services.topic_model import model_topics
 from agent_memory_server.storage import maintenance_keys
 from agent_memory_server.tasks.context import current_resources, default_retry
 
@@ -64,6 +66,21 @@ async def forget_long_term_memory(
         resources, policy, namespace, user_id, session_id, limit, dry_run, pinned_ids or [],
         budget_per_owner=budget_per_owner,
     )  # fmt: skip
+
+
+async def model_memory_topics(
+    namespace: str | None = None,
+    user_id: str | None = None,
+    min_topic_size: int = 5,
+    apply: bool = True,
+    retry: ExponentialRetry = default_retry(),  # noqa: B008
+    resources: Resources = Depends(current_resources),  # noqa: B008
+) -> int:
+    """Model a scope's topics with BERTopic and label its memories; returns the topic count."""
+    request = TopicModelRequest(
+        namespace=namespace, user_id=user_id, min_topic_size=min_topic_size, apply=apply
+    )
+    return len((await model_topics(resources, request)).topics)
 
 
 def periodic_forget_policy(settings: Settings) -> ForgetPolicy | None:
@@ -129,6 +146,7 @@ async def periodic_forgetting(
 MAINTENANCE_TASKS = [
     compact_long_term_memory,
     forget_long_term_memory,
+    model_memory_topics,
     periodic_compaction,
     periodic_forgetting,
 ]

@@ -1,4 +1,4 @@
-"""/v1/long-term-memory/forget and /compact: maintenance of long-term memory on demand.
+"""/v1/long-term-memory/forget, /compact and /topics: maintenance of long-term memory on demand.
 
 Both are POST routes, so they cannot be taken for GET/PATCH /v1/long-term-memory/{memory_id}.
 """
@@ -12,9 +12,16 @@ from fastapi import APIRouter, Query
 
 from agent_memory_server.api.deps import ResourcesDep
 from agent_memory_server.models.common import Identifier
-from agent_memory_server.models.maintenance import CompactResponse, ForgetRequest, ForgetResponse
+from agent_memory_server.models.maintenance import (
+    CompactResponse,
+    ForgetRequest,
+    ForgetResponse,
+    TopicModelRequest,
+    TopicModelResponse,
+)
 from agent_memory_server.services.compaction import compact
 from agent_memory_server.services.forgetting import forget
+from agent_memory_server.services.topic_model import model_topics
 
 router = APIRouter(tags=["long-term memory"])
 
@@ -47,3 +54,11 @@ async def compact_long_term_memories(
     """Remove duplicate memories and merge near-duplicates of each namespace and user."""
     result = await compact(resources, namespace, user_id)
     return CompactResponse(**asdict(result))
+
+
+@router.post("/v1/long-term-memory/topics", response_model=TopicModelResponse)
+async def model_long_term_topics(
+    body: TopicModelRequest, resources: ResourcesDep
+) -> TopicModelResponse:
+    """Find the topics of a scope's memories with BERTopic (501 without the bertopic extra)."""
+    return await model_topics(resources, body)
