@@ -4,7 +4,8 @@ Starts an embedded Redis and a real `agent-memory api` process, loads N syntheti
 (many namespaces), then for each mode times `POST /v1/long-term-memory/search` over HTTP and,
 on the same Redis, the raw commands the search needs: the query embedding (same local model,
 in this process) plus FT.SEARCH KNN (semantic), FT.SEARCH BM25 (keyword) or both (hybrid),
-with the same namespace filter. Prints p50/p95/p99 and the ratio HTTP p95 / floor p95.
+with the same namespace filter, alternating the two query by query. Prints p50/p95/p99 and
+the ratio HTTP p95 / floor p95.
 
     uv run python -m benchmarks.search_overhead [--records 20000] [--queries 300]
 """
@@ -60,15 +61,17 @@ async def load(url: str, records: int, namespaces: int, rng: random.Random) -> f
 
 
 async def http_latencies(url: str, queries: list[tuple[str, str]], mode: str) -> list[float]:
-    timings = []
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
-        for text, namespace in queries:
-            body = {"text": text, "search_mode": mode, "namespace": {"eq": namespace}, "limit": 10}
-            started = time.perf_counter()
-            response = await http.post("/v1/long-term-memory/search", json=body)
-            timings.append((time.perf_counter() - started) * 1000)
-            response.raise_for_status()
-    return timings
+        return [await _http_search(http, text, namespace, mode) for text, namespace in queries]
+
+
+async def _http_search(http: httpx.AsyncClient, text: str, namespace: str, mode: str) -> float:
+    body = {"text": text, "search_mode": mode, "namespace": {"eq": namespace}, "limit": 10}
+    started = time.perf_counter()
+    response = await http.post("/v1/long-term-memory/search", json=body)
+    elapsed = (time.perf_counter() - started) * 1000
+    response.raise_for_status()
+    return elapsed
 
 
 def floor_latencies(
@@ -119,8 +122,13 @@ async def measure(server: Server, records: int, namespaces: int, queries: int) -
     for mode in ("semantic", "keyword", "hybrid"):
         await http_latencies(server.url, asked[:20], mode)  # warm-up
         floor_latencies(client, embedder, index, asked[:20], mode)
-        over_http = await http_latencies(server.url, asked, mode)
-        floor = floor_latencies(client, embedder, index, asked, mode)
+        # Alternate the two per query, so that both see the machine in the same state.
+        over_http: list[float] = []
+        floor: list[float] = []
+        async with httpx.AsyncClient(base_url=server.url, timeout=60) as http:
+            for text, namespace in asked:
+                over_http.append(await _http_search(http, text, namespace, mode))
+                floor.extend(floor_latencies(client, embedder, index, [(text, namespace)], mode))
         cells = [
             statistics.median(over_http), pct(over_http, 95), pct(over_http, 99),
             statistics.median(floor), pct(floor, 95),
