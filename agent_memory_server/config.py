@@ -50,6 +50,14 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    # --- Limits ----------------------------------------------------------------------------
+    max_request_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="Largest request body accepted (413)."
+    )
+    max_messages_per_request: int = Field(
+        default=10_000, ge=1, le=1_000_000, description="Messages one PUT or append may carry."
+    )
+
     # --- Tasks -----------------------------------------------------------------------------
     embedded_worker: bool = Field(
         default=True, description="Run a Docket worker inside the API process."

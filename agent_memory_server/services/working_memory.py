@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from agent_memory_server.errors import Conflict, InvalidRequest, NotFound
+from agent_memory_server.errors import Conflict, InvalidRequest, LimitExceeded, NotFound
 from agent_memory_server.models.common import utcnow
 from agent_memory_server.models.working_memory import (
     MemoryMessage,
@@ -95,6 +95,16 @@ async def _after_write(
         await schedule_summarization(resources, ref)
 
 
+def check_message_count(resources: Resources, count: int) -> None:
+    """Refuse a write that carries more messages than MAX_MESSAGES_PER_REQUEST."""
+    limit = resources.settings.max_messages_per_request
+    if count > limit:
+        raise LimitExceeded(
+            f"The request carries {count} messages; at most {limit} are accepted per request "
+            "(MAX_MESSAGES_PER_REQUEST). Send them in several appends, or raise the setting."
+        )
+
+
 def _count(counter: TiktokenCounter, messages: list[MemoryMessage], context: str | None) -> int:
     total = counter.count(context) if context else 0
     return total + sum(counter.count_message(m.role, m.content) for m in messages)
@@ -129,6 +139,7 @@ async def put_session(
     window: Window,
 ) -> WorkingMemoryResponse:
     """Replace a session (creating it if needed) and summarize later if it grew too long."""
+    check_message_count(resources, len(body.messages))
     if body.session_id is not None and body.session_id != session_id:
         raise InvalidRequest(
             f"Body session_id {body.session_id!r} does not match the path's {session_id!r}"
@@ -193,6 +204,7 @@ async def append_messages(
     window: Window,
 ) -> AppendResult:
     """Append atomically: concurrent appends to one session all land, in arrival order."""
+    check_message_count(resources, len(messages))
     ref = resources.working.ref(namespace, session_id)
     existing = await resources.working.fields(ref, "user_id", "context", "context_window_max")
     if existing and existing["user_id"] not in (None, user_id) and user_id is not None:
