@@ -13,10 +13,12 @@ from fastapi import FastAPI
 from agent_memory_server import __version__
 from agent_memory_server.api.body_limit import BodySizeLimit
 from agent_memory_server.api.errors import install_error_handlers
+from agent_memory_server.api.observer import RequestObserver
 from agent_memory_server.api.routes import (
     health,
     long_term,
     maintenance,
+    metrics,
     prompt,
     sessions,
     summary_views,
@@ -24,6 +26,8 @@ from agent_memory_server.api.routes import (
     working_memory,
 )
 from agent_memory_server.config import Settings
+from agent_memory_server.logs import configure_logging
+from agent_memory_server.metrics import Metrics
 from agent_memory_server.resources import open_resources
 from agent_memory_server.tasks.worker import run_worker
 
@@ -47,10 +51,11 @@ def _freeze_startup_heap() -> None:
 
 def create_app(settings: Settings) -> FastAPI:
     """The REST API over one set of Resources, opened and closed by the app's lifespan."""
+    app_metrics = Metrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_resources(settings) as resources:
+        async with open_resources(settings, metrics=app_metrics) as resources:
             app.state.resources = resources
             _freeze_startup_heap()
             worker: asyncio.Task[None] | None = None
@@ -59,9 +64,11 @@ def create_app(settings: Settings) -> FastAPI:
                     run_worker(resources, settings.worker_concurrency), name="docket-worker"
                 )
                 worker.add_done_callback(_log_worker_exit)
+            app.state.worker_task = worker
             try:
                 yield
             finally:
+                app.state.worker_task = None
                 if worker is not None:
                     worker.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -73,9 +80,13 @@ def create_app(settings: Settings) -> FastAPI:
         description="Working and long-term memory for AI agents.",
         lifespan=lifespan,
     )
+    app.state.worker_task = None
     install_error_handlers(app)
+    # The last added is the outermost: the request log and metrics also see refused bodies.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestObserver, metrics=app_metrics)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(working_memory.router)
     app.include_router(sessions.router)
     app.include_router(long_term.router)
@@ -87,5 +98,10 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def create_app_from_env() -> FastAPI:
-    """Factory for `uvicorn --factory` and `agent-memory api --reload`: settings from the env."""
-    return create_app(Settings())
+    """Factory for `uvicorn --factory` and `agent-memory api --reload`: settings from the env.
+
+    Logging is set up here too: a reloading server builds the app in a fresh process.
+    """
+    settings = Settings()
+    configure_logging(settings)
+    return create_app(settings)

@@ -6,18 +6,19 @@ import asyncio
 import importlib
 import json
 import logging
-import sys
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Annotated, Any, cast
 
 import typer
 import uvicorn
+from prometheus_client import start_http_server
 
 from agent_memory_server import __version__
 from agent_memory_server.app import create_app
 from agent_memory_server.config import Settings
 from agent_memory_server.errors import ConfigurationError, MemoryServerError
+from agent_memory_server.logs import configure_logging
 from agent_memory_server.models.filters import TagFilter
 from agent_memory_server.models.long_term import SearchMode, SearchRequest
 from agent_memory_server.models.maintenance import TopicModelRequest
@@ -27,16 +28,14 @@ from agent_memory_server.services.search import search_memories
 from agent_memory_server.services.topic_model import model_topics
 from agent_memory_server.tasks.worker import run_worker
 
+logger = logging.getLogger(__name__)
+
 app = typer.Typer(help="agent-memory-server: memory for AI agents.", no_args_is_help=True)
 
 
 def _settings() -> Settings:
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level,
-        stream=sys.stderr,  # stdout is reserved for protocol frames in stdio mode
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(settings)  # stderr: stdout is reserved for protocol frames in stdio mode
     return settings
 
 
@@ -56,6 +55,8 @@ def api(
     settings = _settings()
     host = host or settings.host
     port = port or settings.port
+    # Our request log replaces uvicorn's access log, and uvicorn's own records go through
+    # our handler (log_config=None), so that LOG_FORMAT=json gives JSON lines only.
     if reload:
         uvicorn.run(
             "agent_memory_server.app:create_app_from_env",
@@ -63,12 +64,15 @@ def api(
             port=port,
             reload=True,
             factory=True,
+            log_config=None,
+            access_log=False,
         )
         return
     try:
         uvicorn.run(
-            create_app(settings), host=host, port=port, log_level=settings.log_level.lower()
-        )
+            create_app(settings), host=host, port=port, log_level=settings.log_level.lower(),
+            log_config=None, access_log=False,
+        )  # fmt: skip
     except ConfigurationError as e:
         typer.echo(f"error: {e.message}", err=True)
         raise typer.Exit(1) from e
@@ -80,13 +84,28 @@ def task_worker(
     redelivery_timeout: Annotated[
         int, typer.Option(min=1, help="Seconds before an unacknowledged task is redelivered")
     ] = 300,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Serve Prometheus metrics on this port (HOST)"),
+    ] = None,
 ) -> None:
     """Run a separate Docket worker (scale out: run as many as you like)."""
     settings = _settings()
 
     async def main() -> None:
         async with open_resources(settings) as resources:
-            await run_worker(resources, concurrency, timedelta(seconds=redelivery_timeout))
+            server = None
+            if metrics_port is not None:
+                server, _ = start_http_server(
+                    metrics_port, settings.host, registry=resources.metrics.registry
+                )
+                logger.info("worker metrics on http://%s:%d/metrics", settings.host, metrics_port)
+            try:
+                await run_worker(resources, concurrency, timedelta(seconds=redelivery_timeout))
+            finally:
+                if server is not None:
+                    server.shutdown()
+                    server.server_close()
 
     try:
         asyncio.run(main())
