@@ -85,13 +85,20 @@ class RequestObserver:
             route = _route_template(scope, root_path)
             self.metrics.observe_request(method, route, status, seconds)
             if request_logger.isEnabledFor(logging.INFO):
-                latency_ms = round(seconds * 1000, 2)
-                request_logger.info(
-                    "%s %s %d %.2fms",
-                    method, route, status, latency_ms,
-                    extra={
-                        "method": method, "route": route, "status": status,
-                        "latency_ms": latency_ms, "request_id": request_id,
-                        **_owner_fields(scope),
-                    },
-                )  # fmt: skip
+                _log_request(scope, method, route, status, seconds, request_id)
+
+
+def _log_request(
+    scope: Scope, method: str, route: str, status: int, seconds: float, request_id: str
+) -> None:
+    latency_ms = round(seconds * 1000, 2)
+    fields = {
+        "method": method, "route": route, "status": status, "latency_ms": latency_ms,
+        "request_id": request_id, **_owner_fields(scope),
+    }  # fmt: skip
+    # The record `.info()` would make, without its stack walk to find the caller (~10 us).
+    record = request_logger.makeRecord(
+        request_logger.name, logging.INFO, __file__, 0, "%s %s %d %.2fms",
+        (method, route, status, latency_ms), None, extra=fields,
+    )  # fmt: skip
+    request_logger.handle(record)
