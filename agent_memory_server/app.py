@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from agent_memory_server import __version__
+from agent_memory_server.api.auth import AuthMiddleware
 from agent_memory_server.api.errors import install_error_handlers
 from agent_memory_server.api.routes import (
     health,
@@ -73,6 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(AuthMiddleware)
     app.include_router(health.router)
     app.include_router(working_memory.router)
     app.include_router(sessions.router)

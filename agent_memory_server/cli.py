@@ -16,18 +16,21 @@ import uvicorn
 
 from agent_memory_server import __version__
 from agent_memory_server.app import create_app
+from agent_memory_server.cli_tokens import token_app
 from agent_memory_server.config import Settings
 from agent_memory_server.errors import ConfigurationError, MemoryServerError
 from agent_memory_server.models.filters import TagFilter
 from agent_memory_server.models.long_term import SearchMode, SearchRequest
 from agent_memory_server.models.maintenance import TopicModelRequest
 from agent_memory_server.resources import open_resources
+from agent_memory_server.services.auth import exposure_warning
 from agent_memory_server.services.maintenance import migrate, rebuild_index
 from agent_memory_server.services.search import search_memories
 from agent_memory_server.services.topic_model import model_topics
 from agent_memory_server.tasks.worker import run_worker
 
 app = typer.Typer(help="agent-memory-server: memory for AI agents.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
 
 
 def _settings() -> Settings:
@@ -65,6 +68,9 @@ def api(
             factory=True,
         )
         return
+    warning = exposure_warning(settings, host)
+    if warning:
+        logging.getLogger(__name__).warning(warning)
     try:
         uvicorn.run(
             create_app(settings), host=host, port=port, log_level=settings.log_level.lower()

@@ -50,6 +50,22 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    # --- Auth ------------------------------------------------------------------------------
+    auth_mode: Literal["none", "token", "jwt"] = Field(
+        default="none",
+        description="none (only sensible on loopback), token (agent-memory token add) or jwt.",
+    )
+    auth_jwks_url: str | None = Field(default=None, description="JWKS URL of the JWT issuer.")
+    auth_jwt_issuer: str | None = Field(default=None, description="Required `iss` of JWTs.")
+    auth_jwt_audience: str | None = Field(default=None, description="Required `aud` of JWTs.")
+    auth_jwt_algorithms: list[str] = Field(default_factory=lambda: ["RS256"])
+    auth_jwt_namespaces_claim: str = Field(
+        default="namespaces", description="Claim binding a JWT to namespaces (list or string)."
+    )
+    auth_jwt_user_id_claim: str = Field(
+        default="user_id", description="Claim binding a JWT to one user id."
+    )
+
     # --- Tasks -----------------------------------------------------------------------------
     embedded_worker: bool = Field(
         default=True, description="Run a Docket worker inside the API process."

@@ -57,15 +57,8 @@ class Resources:
 
 
 @asynccontextmanager
-async def open_resources(
-    settings: Settings, *, check_index: bool = True
-) -> AsyncIterator[Resources]:
-    """Start or connect to Redis, check it, create indexes, open clients; close all on exit.
-
-    Args:
-        check_index: refuse to start when the long-term index was built by another embedder
-            (False only for `agent-memory rebuild-index`, which fixes exactly that).
-    """
+async def open_redis(settings: Settings) -> AsyncIterator[tuple[Redis, str]]:
+    """Start (embedded) or connect to Redis and check its modules; the client and its URL."""
     async with AsyncExitStack() as stack:
         url = settings.redis_url
         if url is None:
@@ -77,6 +70,21 @@ async def open_resources(
         redis = connect(url)
         stack.push_async_callback(redis.aclose)
         await check_modules(redis, url, embedded=settings.redis_url is None)
+        yield redis, url
+
+
+@asynccontextmanager
+async def open_resources(
+    settings: Settings, *, check_index: bool = True
+) -> AsyncIterator[Resources]:
+    """Start or connect to Redis, check it, create indexes, open clients; close all on exit.
+
+    Args:
+        check_index: refuse to start when the long-term index was built by another embedder
+            (False only for `agent-memory rebuild-index`, which fixes exactly that).
+    """
+    async with AsyncExitStack() as stack:
+        redis, url = await stack.enter_async_context(open_redis(settings))
         keys = Keys(settings.key_prefix)
         working = WorkingMemoryStore(redis, keys)
         await working.create_index()

@@ -56,6 +56,7 @@ def make_settings(redis_url: str, shared_data_dir: Path) -> Callable[..., Settin
             "llm_provider": "none",
             "embedded_worker": False,
             "compaction_interval_minutes": 0,
+            "summary_view_refresh_minutes": 0,  # periodic jobs that stay queued never drain
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -17,6 +17,7 @@ from agent_memory_server.models.common import utcnow
 from agent_memory_server.models.long_term import EditMemoryRequest
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.resources import Resources
+from agent_memory_server.services import tenancy
 from agent_memory_server.services.enrichment import enrich, needs_enrichment
 from agent_memory_server.tasks.scheduler import schedule_after_write
 
@@ -48,14 +49,23 @@ async def create_memories(
     embedding and indexing.
     """
     now = utcnow()
-    prepared = [
-        r.model_copy(
-            update={"memory_hash": content_hash(r.text), "persisted_at": now, "updated_at": now}
-        )
-        for r in records
-    ]
+    prepared = []
+    for r in records:
+        namespace, user_id = tenancy.own(r.namespace, r.user_id)
+        tenancy.check(namespace, user_id, f"Memory {r.id!r}")
+        prepared.append(
+            r.model_copy(
+                update={
+                    "memory_hash": content_hash(r.text), "persisted_at": now, "updated_at": now,
+                    "namespace": namespace, "user_id": user_id,
+                }
+            )
+        )  # fmt: skip
     store = resources.long_term
     previous = await store.get_many([r.id for r in prepared])
+    for old in previous:  # an upsert replaces: the replaced record must be the caller's too
+        if old is not None:
+            tenancy.check(old.namespace, old.user_id, f"Memory {old.id!r}")
     keep: list[MemoryRecord] = []
     repoint: list[tuple[str, str]] = []
     if deduplicate:
@@ -100,6 +110,7 @@ async def get_memory(resources: Resources, memory_id: str) -> MemoryRecord:
     (record,) = await resources.long_term.get_many([memory_id])
     if record is None:
         raise NotFound(f"Memory {memory_id!r} not found")
+    tenancy.check(record.namespace, record.user_id, f"Memory {memory_id!r}")
     return record
 
 
@@ -117,6 +128,7 @@ async def edit_memory(
         raise InvalidRequest(f"Nothing to change: the update leaves memory {memory_id!r} as it is")
     edited = record.model_copy(update={**changed, "updated_at": utcnow()})
     edited = MemoryRecord.model_validate(edited.model_dump())
+    tenancy.check(edited.namespace, edited.user_id, f"The edited memory {memory_id!r}")
     edited.memory_hash = content_hash(edited.text)
     if "text" in changed:
         vector = (await resources.embedder.embed([edited.text]))[0]
@@ -132,7 +144,11 @@ async def edit_memory(
 
 
 async def delete_memories(resources: Resources, ids: Sequence[str]) -> int:
+    """Delete records by id (unknown ids are skipped); none if any is another tenant's."""
     records = await resources.long_term.get_many(ids)
+    for record in records:
+        if record is not None:
+            tenancy.check(record.namespace, record.user_id, f"Memory {record.id!r}")
     deleted = await resources.long_term.delete(ids)
     for record in records:
         if record is not None and record.memory_hash:

@@ -7,6 +7,7 @@ script; nothing here reads, modifies in Python and writes back without a guard.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -234,12 +235,12 @@ class WorkingMemoryStore:
         return bool(await self.redis.delete(ref.key))
 
     async def list(
-        self, namespace: str | None, user_id: str | None, offset: int, limit: int
+        self, namespaces: Sequence[str] | None, user_id: str | None, offset: int, limit: int
     ) -> tuple[list[str], int]:
-        """Session ids, oldest first, with the true total of matching sessions."""
+        """Session ids in any of `namespaces` (None: all), oldest first, with the true total."""
         expression: FilterExpression | str = "*"
-        if namespace is not None:
-            expression = Tag("namespace") == namespace
+        if namespaces is not None:
+            expression = Tag("namespace") == list(namespaces)
         if user_id is not None:
             user = Tag("user_id") == user_id
             expression = user if isinstance(expression, str) else expression & user
