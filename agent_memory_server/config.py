@@ -50,6 +50,25 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
+    # --- MCP -------------------------------------------------------------------------------
+    mcp_port: int = Field(
+        default=9000, ge=1, le=65535, description="Port of `agent-memory mcp` in HTTP modes."
+    )
+    mcp_default_namespace: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
+        description="Namespace of MCP calls that name none (a namespace in the URL path wins).",
+    )
+    mcp_default_user_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
+        description="user_id of MCP calls that name none.",
+    )
+
     # --- Tasks -----------------------------------------------------------------------------
     embedded_worker: bool = Field(
         default=True, description="Run a Docket worker inside the API process."
@@ -166,7 +185,13 @@ class Settings(BaseSettings):
     )
 
     @field_validator(
-        "redis_url", "openai_base_url", "anthropic_base_url", "embedding_base_url", mode="before"
+        "redis_url",
+        "openai_base_url",
+        "anthropic_base_url",
+        "embedding_base_url",
+        "mcp_default_namespace",
+        "mcp_default_user_id",
+        mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
