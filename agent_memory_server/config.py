@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agent_memory_server.models.common import Identifier
+
 LLMProvider = Literal["auto", "openai", "anthropic", "none"]
 
 
@@ -54,19 +56,12 @@ class Settings(BaseSettings):
     mcp_port: int = Field(
         default=9000, ge=1, le=65535, description="Port of `agent-memory mcp` in HTTP modes."
     )
-    mcp_default_namespace: str | None = Field(
+    mcp_default_namespace: Identifier | None = Field(
         default=None,
-        min_length=1,
-        max_length=256,
-        pattern=r"^[^\x00-\x1f\x7f]+$",
         description="Namespace of MCP calls that name none (a namespace in the URL path wins).",
     )
-    mcp_default_user_id: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=256,
-        pattern=r"^[^\x00-\x1f\x7f]+$",
-        description="user_id of MCP calls that name none.",
+    mcp_default_user_id: Identifier | None = Field(
+        default=None, description="user_id of MCP calls that name none."
     )
 
     # --- Tasks -----------------------------------------------------------------------------
