@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import signal
 import sys
 from collections.abc import AsyncIterator
 
@@ -49,10 +48,12 @@ async def _serving(settings: Settings) -> AsyncIterator[Resources]:
 
 
 async def serve_stdio(settings: Settings) -> None:
-    """Serve MCP on stdin/stdout until stdin closes or SIGTERM arrives."""
-    task = asyncio.current_task()
-    if task is not None:
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    """Serve MCP on stdin/stdout until the client closes stdin (the MCP stdio shutdown).
+
+    A signal ends the process at once (the stdin reader blocks in a thread, so a cancelled
+    session could not wind down); a running embedded Redis is then left for the next process to
+    join, as after a crash.
+    """
     saved = divert_stdout()  # while Resources open
     try:
         async with _serving(settings) as resources:
