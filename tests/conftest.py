@@ -113,10 +113,11 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server_process(redis_url: str, shared_data_dir: Path) -> Iterator[Callable[..., str]]:
-    """Start `agent-memory api` as a real process (real uvicorn, real socket); returns its URL."""
+    """Start `agent-memory api` (or `start("mcp", "--mode", "sse")`: another server command) as a
+    real process (real uvicorn, real socket); returns its URL."""
     processes: list[subprocess.Popen[bytes]] = []
 
-    def start(**env_overrides: str) -> str:
+    def start(*command: str, **env_overrides: str) -> str:
         port = _free_port()
         env = {
             **os.environ,
@@ -128,20 +129,21 @@ def server_process(redis_url: str, shared_data_dir: Path) -> Iterator[Callable[.
             **env_overrides,
         }
         process = subprocess.Popen(
-            [sys.executable, "-m", "agent_memory_server", "api", "--port", str(port)],
+            [sys.executable, "-m", "agent_memory_server", *(command or ("api",)),
+             "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-        )
+        )  # fmt: skip
         processes.append(process)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise RuntimeError(process.stderr.read().decode() if process.stderr else "died")
-            try:
-                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+            try:  # uvicorn answers once the app has started (the MCP server's answer is a 404)
+                if httpx.get(f"{url}/v1/health", timeout=1).status_code in (200, 404):
                     return url
             except httpx.TransportError:
                 time.sleep(0.1)

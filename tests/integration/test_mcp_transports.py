@@ -11,9 +11,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from fastmcp import Client
 from fastmcp.client.transports import StdioTransport
 from mcp_types.version import LATEST_HANDSHAKE_VERSION
 
-from tests.conftest import ROOT, _free_port
+from tests.conftest import ROOT
 from tests.support.mcp import call, exercise_every_tool
 
 MCP_COMMAND = [sys.executable, "-m", "agent_memory_server", "mcp"]
@@ -45,39 +44,6 @@ def mcp_env(redis_url: str, shared_data_dir: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def mcp_process(mcp_env: dict[str, str]) -> Iterator[Callable[[str], str]]:
-    """Start `agent-memory mcp --mode <mode>` on a free port; returns its base URL."""
-    processes: list[subprocess.Popen[bytes]] = []
-
-    def start(mode: str) -> str:
-        port = _free_port()
-        process = subprocess.Popen(
-            [*MCP_COMMAND, "--mode", mode, "--port", str(port)],
-            cwd=ROOT, env=mcp_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )  # fmt: skip
-        processes.append(process)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode() if process.stderr else "died")
-            try:
-                httpx.get(f"{url}/not-an-endpoint", timeout=1)  # any answer: it is up
-                return url
-            except httpx.TransportError:
-                time.sleep(0.2)
-        raise RuntimeError("the MCP server did not start in 90 s")
-
-    yield start
-    for process in processes:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 async def test_stdio_process_serves_every_tool(mcp_env: dict[str, str], tmp_path: Path) -> None:
     transport = StdioTransport(
         command=MCP_COMMAND[0], args=[*MCP_COMMAND[1:], "--mode", "stdio"], env=mcp_env,
@@ -94,7 +60,7 @@ async def _frame(
     while True:
         line = await asyncio.wait_for(stdout.readline(), timeout=120)
         assert line, "stdout closed before the response"
-        frame = json.loads(line)  # a line that is not JSON fails the test here
+        frame: dict[str, Any] = json.loads(line)  # a line that is not JSON fails here
         frames.append(frame)
         if frame.get("id") == request_id:
             return frame
@@ -182,8 +148,10 @@ async def test_streamable_http_in_the_api_with_namespace_in_path(
         assert (await http.post("/v1/health")).status_code == 405
 
 
-async def test_standalone_streamable_http_and_sse(mcp_process: Callable[[str], str]) -> None:
-    http_url = mcp_process("streamable-http")
+async def test_standalone_streamable_http_and_sse(server_process: Callable[..., str]) -> None:
+    env = {"KEY_PREFIX": f"m{uuid.uuid4().hex[:10]}", "EMBEDDED_WORKER": "false",
+           "ENTITY_EXTRACTION": "none"}  # fmt: skip
+    http_url = server_process("mcp", "--mode", "streamable-http", **env)
     async with Client(f"{http_url}/mcp", timeout=60) as client:
         await call(client, "create_long_term_memories", memories=[
             {"id": "i1", "text": "Ivy grows tomatoes.", "user_id": "ivy"}])  # fmt: skip
@@ -192,11 +160,11 @@ async def test_standalone_streamable_http_and_sse(mcp_process: Callable[[str], s
     async with Client(f"{http_url}/garden/mcp", timeout=60) as client:
         assert (await call(client, "set_working_memory", session_id="g"))["namespace"] == "garden"
 
-    sse_url = mcp_process("sse")
+    sse_url = server_process("mcp", "--mode", "sse", **env)
     async with Client(f"{sse_url}/garden/sse", timeout=60) as client:
         await call(client, "create_long_term_memories", memories=[
             {"id": "j1", "text": "Jack grows pumpkins."}])  # fmt: skip
         assert (await call(client, "get_long_term_memory", memory_id="j1"))["namespace"] == "garden"
     async with Client(f"{sse_url}/sse", timeout=60) as client:
         listing = await call(client, "search_long_term_memory", text="")
-        assert listing["total"] == 2  # both processes use this test's key prefix
+        assert listing["total"] == 2  # both processes use the same key prefix
