@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -76,6 +77,32 @@ class AppClient:
         return resources
 
 
+@asynccontextmanager
+async def lifespan_running(app: FastAPI) -> AsyncIterator[None]:
+    """Run the app's lifespan in a task of its own, as an ASGI server does: start-up and
+    shutdown happen in that one task (the MCP session manager's anyio task group must not be
+    entered in one task and left in another, as a fixture's set-up and teardown would)."""
+    started = asyncio.Event()
+    stop = asyncio.Event()
+
+    async def lifespan() -> None:
+        async with app.router.lifespan_context(app):
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(lifespan(), name="lifespan")
+    ready = asyncio.create_task(started.wait())
+    await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if not started.is_set():
+        ready.cancel()
+        await task  # raises the start-up error
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
 @pytest.fixture
 def start_app() -> Callable[[Settings], Any]:
     """`async with start_app(settings) as app:` runs create_app's lifespan around a client."""
@@ -83,7 +110,7 @@ def start_app() -> Callable[[Settings], Any]:
     @asynccontextmanager
     async def run(settings: Settings) -> AsyncIterator[AppClient]:
         app = create_app(settings)
-        async with app.router.lifespan_context(app):
+        async with lifespan_running(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
                 yield AppClient(app, client)
