@@ -28,20 +28,21 @@ R = TypeVar("R")
 
 FIX_INPUT = "Fix the arguments; the same call will fail again."
 MAX_DETAILS = 5
+INFO, WARNING, ERROR = logging.INFO, logging.WARNING, logging.ERROR
 
 # kind, advice, log level; the first class an error is an instance of wins.
 KINDS: list[tuple[type[errors.MemoryServerError], str, str, int]] = [
-    (errors.NotFound, "Not found", "Check the id, session or namespace.", logging.INFO),
-    (errors.InvalidRequest, "Invalid request", FIX_INPUT, logging.INFO),
-    (errors.Conflict, "Conflict", "Name the namespace or owner explicitly.", logging.INFO),
-    (errors.Unauthorized, "Not allowed", "Retrying will not help.", logging.WARNING),
-    (errors.Forbidden, "Not allowed", "Retrying will not help.", logging.WARNING),
-    (errors.BackendUnavailable, "Unavailable", "Retry in a few seconds.", logging.WARNING),
+    (errors.NotFound, "Not found", "Retrying will not help: check the id or namespace.", INFO),
+    (errors.InvalidRequest, "Invalid request", FIX_INPUT, INFO),
+    (errors.Conflict, "Conflict", "Retrying will not help: name the namespace or owner.", INFO),
+    (errors.Unauthorized, "Not allowed", "Retrying will not help.", WARNING),
+    (errors.Forbidden, "Not allowed", "Retrying will not help.", WARNING),
+    (errors.BackendUnavailable, "Unavailable", "Retry in a few seconds.", WARNING),
     (
         errors.ConfigurationError,
         "Unavailable",
         "The server is misconfigured; retrying will not help until it is fixed.",
-        logging.ERROR,
+        ERROR,
     ),
 ]
 
@@ -61,7 +62,7 @@ def describe_validation(error: ValidationError) -> str:
 
 def invalid_input(error: ValidationError) -> ToolError:
     detail = describe_validation(error)
-    return ToolError(f"Invalid input: {detail}. {FIX_INPUT}", log_level=logging.INFO)
+    return ToolError(f"Invalid input: {detail}. {FIX_INPUT}", log_level=INFO)
 
 
 def to_tool_error(error: Exception, tool: str) -> ToolError:
@@ -109,4 +110,4 @@ class ArgumentErrors(Middleware):
             cause = e.__cause__
             if isinstance(cause, ValidationError):
                 raise invalid_input(cause) from e
-            raise ToolError(f"Invalid input: {e}. {FIX_INPUT}", log_level=logging.INFO) from e
+            raise ToolError(f"Invalid input: {e}. {FIX_INPUT}", log_level=INFO) from e
