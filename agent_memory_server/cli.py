@@ -1,4 +1,4 @@
-"""The `agent-memory` command: version | api | task-worker."""
+"""The `agent-memory` command: version | api | mcp | task-worker | search | maintenance."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import logging
 import sys
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Literal, cast, get_args
 
 import typer
 import uvicorn
@@ -19,6 +19,8 @@ from agent_memory_server.app import create_app
 from agent_memory_server.cli_tokens import token_app
 from agent_memory_server.config import Settings
 from agent_memory_server.errors import ConfigurationError, MemoryServerError
+from agent_memory_server.mcp.http import HttpTransport
+from agent_memory_server.mcp.run import serve_http, serve_stdio
 from agent_memory_server.models.filters import TagFilter
 from agent_memory_server.models.long_term import SearchMode, SearchRequest
 from agent_memory_server.models.maintenance import TopicModelRequest
@@ -78,6 +80,35 @@ def api(
     except ConfigurationError as e:
         typer.echo(f"error: {e.message}", err=True)
         raise typer.Exit(1) from e
+
+
+McpMode = Literal["stdio", "sse", "streamable-http"]
+
+
+@app.command()
+def mcp(
+    mode: Annotated[
+        str, typer.Option(help="stdio (Claude Desktop), sse, or streamable-http")
+    ] = "stdio",
+    host: Annotated[str | None, typer.Option(help="Bind address (default: HOST setting)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: MCP_PORT setting)")] = None,
+) -> None:
+    """Run the MCP server: on stdin/stdout, or over HTTP at /mcp or /sse (and /{namespace}/...)."""
+    if mode not in get_args(McpMode):
+        raise typer.BadParameter("mode must be stdio, sse or streamable-http", param_hint="--mode")
+    settings = _settings()
+    transport = cast(HttpTransport, mode)
+    try:
+        if mode == "stdio":
+            _run(lambda: serve_stdio(settings))
+        else:
+            bind = host or settings.host
+            warning = exposure_warning(settings, bind)
+            if warning:
+                logging.getLogger(__name__).warning(warning)
+            _run(lambda: serve_http(settings, transport, bind, port or settings.mcp_port))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        pass
 
 
 @app.command("task-worker")

@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agent_memory_server.models.common import Identifier
+
 LLMProvider = Literal["auto", "openai", "anthropic", "none"]
 
 
@@ -64,6 +66,18 @@ class Settings(BaseSettings):
     )
     auth_jwt_user_id_claim: str = Field(
         default="user_id", description="Claim binding a JWT to one user id."
+    )
+
+    # --- MCP -------------------------------------------------------------------------------
+    mcp_port: int = Field(
+        default=9000, ge=1, le=65535, description="Port of `agent-memory mcp` in HTTP modes."
+    )
+    mcp_default_namespace: Identifier | None = Field(
+        default=None,
+        description="Namespace of MCP calls that name none (a namespace in the URL path wins).",
+    )
+    mcp_default_user_id: Identifier | None = Field(
+        default=None, description="user_id of MCP calls that name none."
     )
 
     # --- Tasks -----------------------------------------------------------------------------
@@ -186,7 +200,13 @@ class Settings(BaseSettings):
     )
 
     @field_validator(
-        "redis_url", "openai_base_url", "anthropic_base_url", "embedding_base_url", mode="before"
+        "redis_url",
+        "openai_base_url",
+        "anthropic_base_url",
+        "embedding_base_url",
+        "mcp_default_namespace",
+        "mcp_default_user_id",
+        mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from docket import Worker
@@ -38,6 +41,30 @@ async def run_worker(
     async with create_worker(resources, concurrency, redelivery_timeout) as worker:
         logger.info("task worker running on docket %r", resources.docket.name)
         await worker.run_forever()
+
+
+def _log_worker_exit(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("the embedded task worker stopped", exc_info=task.exception())
+
+
+@contextlib.asynccontextmanager
+async def embedded_worker(resources: Resources) -> AsyncIterator[None]:
+    """Run a worker in this process while inside, if `settings.embedded_worker` (API, MCP)."""
+    settings = resources.settings
+    if not settings.embedded_worker:
+        yield
+        return
+    worker = asyncio.create_task(
+        run_worker(resources, settings.worker_concurrency), name="docket-worker"
+    )
+    worker.add_done_callback(_log_worker_exit)
+    try:
+        yield
+    finally:
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
 
 
 async def drain(resources: Resources, concurrency: int = 4) -> None:

@@ -1,4 +1,5 @@
-"""Authentication of every HTTP request (REST and the MCP mount): a pure ASGI middleware.
+"""Authentication of every HTTP request (REST, the MCP mount, the standalone MCP server): a pure
+ASGI middleware, shared by the HTTP doors (so neither api/ nor mcp/ imports the other).
 
 It resolves the caller once (services/auth.py) and runs the request inside
 `acting_as(principal)`, so the services confine it to its tenants. Health, readiness,
@@ -27,6 +28,8 @@ OPEN_PATHS = frozenset(
 class AuthMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+
+    """Needs the app's Resources at `app.state.resources` (set in its lifespan)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
