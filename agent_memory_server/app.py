@@ -22,6 +22,7 @@ from agent_memory_server.api.routes import (
     sessions,
     summary_views,
     tasks,
+    users,
     working_memory,
 )
 from agent_memory_server.config import Settings
@@ -75,6 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(prompt.router)
     app.include_router(summary_views.router)
     app.include_router(tasks.router)
+    app.include_router(users.router)
     app.router.routes.extend(namespaced_routes(mcp_app, transport_paths("streamable-http")))
     return app
 

@@ -26,6 +26,7 @@ from agent_memory_server.models.long_term import SearchMode, SearchRequest
 from agent_memory_server.models.maintenance import TopicModelRequest
 from agent_memory_server.resources import open_resources
 from agent_memory_server.services.auth import exposure_warning
+from agent_memory_server.services.erasure import erase_user
 from agent_memory_server.services.maintenance import migrate, rebuild_index
 from agent_memory_server.services.search import search_memories
 from agent_memory_server.services.topic_model import model_topics
@@ -208,6 +209,29 @@ def migrate_memories() -> None:
         async with open_resources(settings, check_index=False) as resources:
             version = await migrate(resources, typer.echo)
         typer.echo(f"schema version {version}")
+
+    _run(main)
+
+
+@app.command("erase-user")
+def erase_user_command(
+    user_id: Annotated[str, typer.Argument(help="The user whose data goes")],
+    namespace: Annotated[str | None, typer.Option(help="Only this namespace")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Delete everything a user owns: sessions, long-term memories, per-user summaries."""
+    where = f" in namespace {namespace!r}" if namespace else " in every namespace"
+    if not yes:
+        typer.confirm(f"Erase all data of user {user_id!r}{where}?", abort=True)
+    settings = _settings()
+
+    async def main() -> None:
+        async with open_resources(settings) as resources:
+            result = await erase_user(resources, user_id, namespace)
+        typer.echo(
+            f"erased user {user_id!r}{where}: {result.sessions_deleted} sessions, "
+            f"{result.memories_deleted} memories, {result.summaries_deleted} summaries"
+        )
 
     _run(main)
 

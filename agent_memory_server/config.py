@@ -6,6 +6,7 @@ Settings are built by the CLI or `create_app`, never at import time.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -67,6 +68,27 @@ class Settings(BaseSettings):
     auth_jwt_user_id_claim: str = Field(
         default="user_id", description="Claim binding a JWT to one user id."
     )
+
+    # --- Privacy ---------------------------------------------------------------------------
+    redact: list[Literal["emails", "phones", "keys"]] = Field(
+        default_factory=list,
+        description="Redact these before anything is stored or embedded, e.g. "
+        '["emails", "phones", "keys"].',
+    )
+    redact_patterns: list[str] = Field(
+        default_factory=list, description="More regular expressions to redact (JSON list)."
+    )
+
+    @field_validator("redact_patterns")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as e:
+                message = f"REDACT_PATTERNS: {pattern!r} is not a regular expression: {e}"
+                raise ValueError(message) from e
+        return patterns
 
     # --- MCP -------------------------------------------------------------------------------
     mcp_port: int = Field(

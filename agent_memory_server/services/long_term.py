@@ -17,7 +17,7 @@ from agent_memory_server.models.common import utcnow
 from agent_memory_server.models.long_term import EditMemoryRequest
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.resources import Resources
-from agent_memory_server.services import tenancy
+from agent_memory_server.services import redaction, tenancy
 from agent_memory_server.services.enrichment import enrich, needs_enrichment
 from agent_memory_server.tasks.scheduler import schedule_after_write
 
@@ -50,7 +50,7 @@ async def create_memories(
     """
     now = utcnow()
     prepared = []
-    for r in records:
+    for r in redaction.records(resources.settings, records):
         namespace, user_id = tenancy.own(r.namespace, r.user_id)
         tenancy.check(namespace, user_id, f"Memory {r.id!r}")
         prepared.append(
@@ -120,6 +120,8 @@ async def edit_memory(
     """Apply the given fields; re-embed when the text changes. 400 when nothing changes."""
     record = await get_memory(resources, memory_id)
     updates = changes.model_dump(exclude_unset=True)
+    if isinstance(updates.get("text"), str):
+        updates["text"] = redaction.redact(resources.settings, updates["text"])
     if any(updates.get(name) is None for name in ("text",) if name in updates):
         raise InvalidRequest("text cannot be null")
     current = record.model_dump()

@@ -23,7 +23,7 @@ from agent_memory_server.models.working_memory import (
 )
 from agent_memory_server.providers.tokens import TiktokenCounter, context_window
 from agent_memory_server.resources import Resources
-from agent_memory_server.services import tenancy
+from agent_memory_server.services import redaction, tenancy
 from agent_memory_server.services.extraction import check_custom_prompt
 from agent_memory_server.services.summarization import budget_for
 from agent_memory_server.storage.working import AppendResult, SessionRef
@@ -152,6 +152,15 @@ async def put_session(
     namespace = namespace if namespace is not None else body.namespace
     owner = user_id if user_id is not None else body.user_id
     namespace, owner = tenancy.own(namespace, owner)
+    settings = resources.settings
+    if redaction.active(settings):
+        body = body.model_copy(
+            update={
+                "messages": redaction.messages(settings, body.messages),
+                "context": redaction.text(settings, body.context),
+                "memories": redaction.records(settings, body.memories),
+            }
+        )
     tenancy.check(namespace, owner, f"Session {session_id!r}")
     limit = window.tokens()
     ref = resources.working.ref(namespace, session_id)
@@ -208,6 +217,8 @@ async def append_messages(
 ) -> AppendResult:
     """Append atomically: concurrent appends to one session all land, in arrival order."""
     namespace, user_id = tenancy.own(namespace, user_id)
+    messages = redaction.messages(resources.settings, messages)
+    context = context if context is None else redaction.text(resources.settings, context)
     tenancy.check(namespace, user_id, f"Session {session_id!r}")
     ref = resources.working.ref(namespace, session_id)
     existing = await resources.working.fields(ref, "user_id", "context", "context_window_max")

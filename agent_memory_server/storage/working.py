@@ -234,6 +234,25 @@ class WorkingMemoryStore:
     async def delete(self, ref: SessionRef) -> bool:
         return bool(await self.redis.delete(ref.key))
 
+    async def owned_by(
+        self, user_id: str, namespace: str | None, batch: int = 1000
+    ) -> list[SessionRef]:
+        """Every session of a user (in one namespace, or all)."""
+        expression: FilterExpression = Tag("user_id") == user_id
+        if namespace is not None:
+            expression = expression & (Tag("namespace") == namespace)
+        refs: list[SessionRef] = []
+        while True:
+            query = FilterQuery(expression, return_fields=["namespace", "session_id"])
+            query.paging(len(refs), batch)
+            result = await self.index.search(query.query, query_params=query.params)
+            for doc in result.docs:
+                raw = getattr(doc, "namespace", None)
+                space = None if raw in (None, "", b"") else _decode(raw)
+                refs.append(SessionRef(space, _decode(doc.session_id), _decode(doc.id)))
+            if not result.docs or len(refs) >= int(result.total):
+                return refs
+
     async def list(
         self, namespaces: Sequence[str] | None, user_id: str | None, offset: int, limit: int
     ) -> tuple[list[str], int]:
