@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+from pydantic import ValidationError
 
 from agent_memory_server.errors import InvalidRequest, NotFound
 from agent_memory_server.models.common import utcnow
@@ -129,7 +130,14 @@ async def edit_memory(
     if not changed:
         raise InvalidRequest(f"Nothing to change: the update leaves memory {memory_id!r} as it is")
     edited = record.model_copy(update={**changed, "updated_at": utcnow()})
-    edited = MemoryRecord.model_validate(edited.model_dump())
+    try:
+        edited = MemoryRecord.model_validate(edited.model_dump())
+    except ValidationError as e:  # e.g. null for a field that cannot be null
+        problems = "; ".join(
+            f"{'.'.join(map(str, err['loc']))}: {err['msg']}"
+            for err in e.errors(include_url=False, include_input=False)
+        )
+        raise InvalidRequest(f"The edit would make an invalid memory: {problems}") from e
     tenancy.check(edited.namespace, edited.user_id, f"The edited memory {memory_id!r}")
     edited.memory_hash = content_hash(edited.text)
     if "text" in changed:

@@ -249,7 +249,8 @@ class WorkingMemoryStore:
             for doc in result.docs:
                 raw = getattr(doc, "namespace", None)
                 space = None if raw in (None, "", b"") else _decode(raw)
-                refs.append(SessionRef(space, _decode(doc.session_id), _decode(doc.id)))
+                session_id = _decode(getattr(doc, "session_id", ""))  # the key is what counts
+                refs.append(SessionRef(space, session_id, _decode(doc.id)))
             if not result.docs or len(refs) >= int(result.total):
                 return refs
 
