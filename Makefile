@@ -4,7 +4,7 @@ UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen
 SRC := agent_memory_server tests $(wildcard benchmarks)
 
-.PHONY: install uv run worker test test-fast lint format bench clean
+.PHONY: install uv run worker test test-fast lint format bench api-fuzz clean
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -38,6 +38,10 @@ test-fast: install
 
 bench: install
 	$(RUN) python -m benchmarks.run
+
+# Schemathesis over the OpenAPI schema against a real server: fails on any 5xx.
+api-fuzz: install
+	$(RUN) python -m tests.fuzz.api
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

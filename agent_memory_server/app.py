@@ -1,19 +1,19 @@
-"""create_app(settings) -> FastAPI. The lifespan opens Resources and the embedded worker."""
+"""create_app(settings) -> FastAPI. The lifespan opens Resources, the embedded worker and MCP.
+
+The MCP server's streamable-HTTP app is served at `/mcp` and `/{namespace}/mcp`; it borrows
+the app's Resources (its lifespan runs inside the app's, after they are opened).
+"""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gc
-import logging
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
 from agent_memory_server import __version__
-from agent_memory_server.api.body_limit import BodySizeLimit
 from agent_memory_server.api.errors import install_error_handlers
-from agent_memory_server.api.observer import RequestObserver
 from agent_memory_server.api.routes import (
     health,
     long_term,
@@ -23,20 +23,19 @@ from agent_memory_server.api.routes import (
     sessions,
     summary_views,
     tasks,
+    users,
     working_memory,
 )
 from agent_memory_server.config import Settings
+from agent_memory_server.http_auth import AuthMiddleware
+from agent_memory_server.http_limits import BodySizeLimit
+from agent_memory_server.http_observer import RequestObserver
 from agent_memory_server.logs import configure_logging
+from agent_memory_server.mcp.http import namespaced_routes, transport_app, transport_paths
+from agent_memory_server.mcp.server import create_mcp_server
 from agent_memory_server.metrics import Metrics
-from agent_memory_server.resources import open_resources
-from agent_memory_server.tasks.worker import run_worker
-
-logger = logging.getLogger(__name__)
-
-
-def _log_worker_exit(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        logger.error("the embedded task worker stopped", exc_info=task.exception())
+from agent_memory_server.resources import Resources, open_resources
+from agent_memory_server.tasks.worker import embedded_worker
 
 
 def _freeze_startup_heap() -> None:
@@ -50,29 +49,29 @@ def _freeze_startup_heap() -> None:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    """The REST API over one set of Resources, opened and closed by the app's lifespan."""
+    """The REST API and the MCP endpoint over one set of Resources, opened by the lifespan."""
+
+    def resources() -> Resources:
+        opened: Resources = app.state.resources
+        return opened
+
+    mcp_app = transport_app(create_mcp_server(resources), "streamable-http")
     app_metrics = Metrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_resources(settings, metrics=app_metrics) as resources:
-            app.state.resources = resources
-            _freeze_startup_heap()
-            worker: asyncio.Task[None] | None = None
-            if settings.embedded_worker:
-                worker = asyncio.create_task(
-                    run_worker(resources, settings.worker_concurrency), name="docket-worker"
-                )
-                worker.add_done_callback(_log_worker_exit)
+        async with (
+            open_resources(settings, metrics=app_metrics) as opened,
+            embedded_worker(opened) as worker,
+        ):
+            app.state.resources = opened
             app.state.worker_task = worker
+            _freeze_startup_heap()
             try:
-                yield
+                async with mcp_app.router.lifespan_context(mcp_app):
+                    yield
             finally:
                 app.state.worker_task = None
-                if worker is not None:
-                    worker.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await worker
 
     app = FastAPI(
         title="agent-memory-server",
@@ -82,7 +81,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.worker_task = None
     install_error_handlers(app)
-    # The last added is the outermost: the request log and metrics also see refused bodies.
+    app.add_middleware(AuthMiddleware)
+    # The last added is the outermost: the request log and metrics also see refused requests.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestObserver, metrics=app_metrics)
     app.include_router(health.router)
@@ -94,6 +94,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(prompt.router)
     app.include_router(summary_views.router)
     app.include_router(tasks.router)
+    app.include_router(users.router)
+    app.router.routes.extend(namespaced_routes(mcp_app, transport_paths("streamable-http")))
     return app
 
 

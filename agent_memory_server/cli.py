@@ -1,4 +1,4 @@
-"""The `agent-memory` command: version | api | task-worker."""
+"""The `agent-memory` command: version | api | mcp | task-worker | search | maintenance."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import logging
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Literal, cast, get_args
 
 import typer
 import uvicorn
@@ -16,13 +16,18 @@ from prometheus_client import start_http_server
 
 from agent_memory_server import __version__
 from agent_memory_server.app import create_app
+from agent_memory_server.cli_tokens import token_app
 from agent_memory_server.config import Settings
 from agent_memory_server.errors import ConfigurationError, MemoryServerError
 from agent_memory_server.logs import configure_logging
+from agent_memory_server.mcp.http import HttpTransport
+from agent_memory_server.mcp.run import serve_http, serve_stdio
 from agent_memory_server.models.filters import TagFilter
 from agent_memory_server.models.long_term import SearchMode, SearchRequest
 from agent_memory_server.models.maintenance import TopicModelRequest
 from agent_memory_server.resources import open_resources
+from agent_memory_server.services.auth import exposure_warning
+from agent_memory_server.services.erasure import erase_user
 from agent_memory_server.services.maintenance import migrate, rebuild_index
 from agent_memory_server.services.search import search_memories
 from agent_memory_server.services.topic_model import model_topics
@@ -31,6 +36,7 @@ from agent_memory_server.tasks.worker import run_worker
 logger = logging.getLogger(__name__)
 
 app = typer.Typer(help="agent-memory-server: memory for AI agents.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
 
 
 def _settings() -> Settings:
@@ -68,6 +74,9 @@ def api(
             access_log=False,
         )
         return
+    warning = exposure_warning(settings, host)
+    if warning:
+        logger.warning(warning)
     try:
         uvicorn.run(
             create_app(settings), host=host, port=port, log_level=settings.log_level.lower(),
@@ -76,6 +85,35 @@ def api(
     except ConfigurationError as e:
         typer.echo(f"error: {e.message}", err=True)
         raise typer.Exit(1) from e
+
+
+McpMode = Literal["stdio", "sse", "streamable-http"]
+
+
+@app.command()
+def mcp(
+    mode: Annotated[
+        str, typer.Option(help="stdio (Claude Desktop), sse, or streamable-http")
+    ] = "stdio",
+    host: Annotated[str | None, typer.Option(help="Bind address (default: HOST setting)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: MCP_PORT setting)")] = None,
+) -> None:
+    """Run the MCP server: on stdin/stdout, or over HTTP at /mcp or /sse (and /{namespace}/...)."""
+    if mode not in get_args(McpMode):
+        raise typer.BadParameter("mode must be stdio, sse or streamable-http", param_hint="--mode")
+    settings = _settings()
+    transport = cast(HttpTransport, mode)
+    try:
+        if mode == "stdio":
+            _run(lambda: serve_stdio(settings))
+        else:
+            bind = host or settings.host
+            warning = exposure_warning(settings, bind)
+            if warning:
+                logger.warning(warning)
+            _run(lambda: serve_http(settings, transport, bind, port or settings.mcp_port))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        pass
 
 
 @app.command("task-worker")
@@ -190,6 +228,29 @@ def migrate_memories() -> None:
         async with open_resources(settings, check_index=False) as resources:
             version = await migrate(resources, typer.echo)
         typer.echo(f"schema version {version}")
+
+    _run(main)
+
+
+@app.command("erase-user")
+def erase_user_command(
+    user_id: Annotated[str, typer.Argument(help="The user whose data goes")],
+    namespace: Annotated[str | None, typer.Option(help="Only this namespace")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Delete everything a user owns: sessions, long-term memories, per-user summaries."""
+    where = f" in namespace {namespace!r}" if namespace else " in every namespace"
+    if not yes:
+        typer.confirm(f"Erase all data of user {user_id!r}{where}?", abort=True)
+    settings = _settings()
+
+    async def main() -> None:
+        async with open_resources(settings) as resources:
+            result = await erase_user(resources, user_id, namespace)
+        typer.echo(
+            f"erased user {user_id!r}{where}: {result.sessions_deleted} sessions, "
+            f"{result.memories_deleted} memories, {result.summaries_deleted} summaries"
+        )
 
     _run(main)
 

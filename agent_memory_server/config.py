@@ -6,11 +6,14 @@ Settings are built by the CLI or `create_app`, never at import time.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from agent_memory_server.models.common import Identifier
 
 LLMProvider = Literal["auto", "openai", "anthropic", "none"]
 
@@ -60,6 +63,55 @@ class Settings(BaseSettings):
     )
     max_messages_per_request: int = Field(
         default=10_000, ge=1, le=1_000_000, description="Messages one PUT or append may carry."
+    )
+
+    # --- Auth ------------------------------------------------------------------------------
+    auth_mode: Literal["none", "token", "jwt"] = Field(
+        default="none",
+        description="none (only sensible on loopback), token (agent-memory token add) or jwt.",
+    )
+    auth_jwks_url: str | None = Field(default=None, description="JWKS URL of the JWT issuer.")
+    auth_jwt_issuer: str | None = Field(default=None, description="Required `iss` of JWTs.")
+    auth_jwt_audience: str | None = Field(default=None, description="Required `aud` of JWTs.")
+    auth_jwt_algorithms: list[str] = Field(default_factory=lambda: ["RS256"])
+    auth_jwt_namespaces_claim: str = Field(
+        default="namespaces", description="Claim binding a JWT to namespaces (list or string)."
+    )
+    auth_jwt_user_id_claim: str = Field(
+        default="user_id", description="Claim binding a JWT to one user id."
+    )
+
+    # --- Privacy ---------------------------------------------------------------------------
+    redact: list[Literal["emails", "phones", "keys"]] = Field(
+        default_factory=list,
+        description="Redact these before anything is stored or embedded, e.g. "
+        '["emails", "phones", "keys"].',
+    )
+    redact_patterns: list[str] = Field(
+        default_factory=list, description="More regular expressions to redact (JSON list)."
+    )
+
+    @field_validator("redact_patterns")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as e:
+                message = f"REDACT_PATTERNS: {pattern!r} is not a regular expression: {e}"
+                raise ValueError(message) from e
+        return patterns
+
+    # --- MCP -------------------------------------------------------------------------------
+    mcp_port: int = Field(
+        default=9000, ge=1, le=65535, description="Port of `agent-memory mcp` in HTTP modes."
+    )
+    mcp_default_namespace: Identifier | None = Field(
+        default=None,
+        description="Namespace of MCP calls that name none (a namespace in the URL path wins).",
+    )
+    mcp_default_user_id: Identifier | None = Field(
+        default=None, description="user_id of MCP calls that name none."
     )
 
     # --- Tasks -----------------------------------------------------------------------------
@@ -182,7 +234,13 @@ class Settings(BaseSettings):
     )
 
     @field_validator(
-        "redis_url", "openai_base_url", "anthropic_base_url", "embedding_base_url", mode="before"
+        "redis_url",
+        "openai_base_url",
+        "anthropic_base_url",
+        "embedding_base_url",
+        "mcp_default_namespace",
+        "mcp_default_user_id",
+        mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:

@@ -59,6 +59,23 @@ class Resources:
 
 
 @asynccontextmanager
+async def open_redis(settings: Settings) -> AsyncIterator[tuple[Redis, str]]:
+    """Start (embedded) or connect to Redis and check its modules; the client and its URL."""
+    async with AsyncExitStack() as stack:
+        url = settings.redis_url
+        if url is None:
+            embedded = EmbeddedRedis(
+                settings.data_dir, settings.embedded_redis_port, settings.embedded_redis_appendfsync
+            )
+            url = await asyncio.to_thread(embedded.start)
+            stack.push_async_callback(asyncio.to_thread, embedded.stop)
+        redis = connect(url)
+        stack.push_async_callback(redis.aclose)
+        await check_modules(redis, url, embedded=settings.redis_url is None)
+        yield redis, url
+
+
+@asynccontextmanager
 async def open_resources(
     settings: Settings, *, check_index: bool = True, metrics: Metrics | None = None
 ) -> AsyncIterator[Resources]:
@@ -71,16 +88,7 @@ async def open_resources(
     """
     metrics = Metrics() if metrics is None else metrics
     async with AsyncExitStack() as stack:
-        url = settings.redis_url
-        if url is None:
-            embedded = EmbeddedRedis(
-                settings.data_dir, settings.embedded_redis_port, settings.embedded_redis_appendfsync
-            )
-            url = await asyncio.to_thread(embedded.start)
-            stack.push_async_callback(asyncio.to_thread, embedded.stop)
-        redis = connect(url)
-        stack.push_async_callback(redis.aclose)
-        await check_modules(redis, url, embedded=settings.redis_url is None)
+        redis, url = await stack.enter_async_context(open_redis(settings))
         keys = Keys(settings.key_prefix)
         working = WorkingMemoryStore(redis, keys)
         await working.create_index()

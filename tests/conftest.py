@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -56,6 +57,7 @@ def make_settings(redis_url: str, shared_data_dir: Path) -> Callable[..., Settin
             "llm_provider": "none",
             "embedded_worker": False,
             "compaction_interval_minutes": 0,
+            "summary_view_refresh_minutes": 0,  # periodic jobs that stay queued never drain
         }
         values.update(overrides)
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -76,6 +78,32 @@ class AppClient:
         return resources
 
 
+@asynccontextmanager
+async def lifespan_running(app: FastAPI) -> AsyncIterator[None]:
+    """Run the app's lifespan in a task of its own, as an ASGI server does: start-up and
+    shutdown happen in that one task (the MCP session manager's anyio task group must not be
+    entered in one task and left in another, as a fixture's set-up and teardown would)."""
+    started = asyncio.Event()
+    stop = asyncio.Event()
+
+    async def lifespan() -> None:
+        async with app.router.lifespan_context(app):
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(lifespan(), name="lifespan")
+    ready = asyncio.create_task(started.wait())
+    await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if not started.is_set():
+        ready.cancel()
+        await task  # raises the start-up error
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
 @pytest.fixture
 def start_app() -> Callable[[Settings], Any]:
     """`async with start_app(settings) as app:` runs create_app's lifespan around a client."""
@@ -83,7 +111,7 @@ def start_app() -> Callable[[Settings], Any]:
     @asynccontextmanager
     async def run(settings: Settings) -> AsyncIterator[AppClient]:
         app = create_app(settings)
-        async with app.router.lifespan_context(app):
+        async with lifespan_running(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
                 yield AppClient(app, client)
@@ -113,10 +141,11 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server_process(redis_url: str, shared_data_dir: Path) -> Iterator[Callable[..., str]]:
-    """Start `agent-memory api` as a real process (real uvicorn, real socket); returns its URL."""
+    """Start `agent-memory api` (or `start("mcp", "--mode", "sse")`: another server command) as a
+    real process (real uvicorn, real socket); returns its URL."""
     processes: list[subprocess.Popen[bytes]] = []
 
-    def start(**env_overrides: str) -> str:
+    def start(*command: str, **env_overrides: str) -> str:
         port = _free_port()
         env = {
             **os.environ,
@@ -128,20 +157,21 @@ def server_process(redis_url: str, shared_data_dir: Path) -> Iterator[Callable[.
             **env_overrides,
         }
         process = subprocess.Popen(
-            [sys.executable, "-m", "agent_memory_server", "api", "--port", str(port)],
+            [sys.executable, "-m", "agent_memory_server", *(command or ("api",)),
+             "--port", str(port)],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-        )
+        )  # fmt: skip
         processes.append(process)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise RuntimeError(process.stderr.read().decode() if process.stderr else "died")
-            try:
-                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+            try:  # uvicorn answers once the app has started (the MCP server's answer is a 404)
+                if httpx.get(f"{url}/v1/health", timeout=1).status_code in (200, 404):
                     return url
             except httpx.TransportError:
                 time.sleep(0.1)

@@ -99,3 +99,9 @@ class TopicModelResponse(BaseModel):
     outliers: int = Field(description="Memories that fit no topic.")
     topics: list[ModeledTopic] = Field(description="Largest first.")
     applied: int = Field(description="Memories whose topics gained a label (with apply).")
+
+
+class ErasureResponse(BaseModel):
+    sessions_deleted: int = Field(description="Working-memory sessions deleted.")
+    memories_deleted: int = Field(description="Long-term memories deleted.")
+    summaries_deleted: int = Field(description="Summary-view partitions of this user deleted.")

@@ -42,6 +42,7 @@ from agent_memory_server.models.common import utcnow
 from agent_memory_server.models.filters import TagFilter
 from agent_memory_server.models.memory_record import MemoryRecord, MemoryType
 from agent_memory_server.resources import Resources
+from agent_memory_server.services import tenancy
 from agent_memory_server.services.long_term import content_hash, delete_memories
 from agent_memory_server.storage.filters import combine
 
@@ -286,6 +287,7 @@ async def compact(
         BackendUnavailable: the LLM failed; what was merged so far stays merged, and
             running again continues from there.
     """
+    namespace, user_id = tenancy.scope(namespace, user_id, "Compaction")
     records = await records_in_scope(resources, scope_filter(namespace, user_id))
     ids = [r.id for r in records if not r.pinned and r.memory_type != MemoryType.MESSAGE]
     live = await _read_exact(resources, ids)

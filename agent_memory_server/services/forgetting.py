@@ -30,6 +30,7 @@ from agent_memory_server.models.common import utcnow
 from agent_memory_server.models.maintenance import ForgetPolicy
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.resources import Resources
+from agent_memory_server.services import tenancy
 from agent_memory_server.services.compaction import records_in_scope, scope_filter
 from agent_memory_server.services.long_term import delete_memories
 
@@ -145,6 +146,7 @@ async def forget(
         budget_per_owner: apply the budget to each (namespace, user_id) on its own.
         now: the time ages are measured from (default: the current time).
     """
+    namespace, user_id = tenancy.scope(namespace, user_id, "Forgetting")
     records = await records_in_scope(resources, scope_filter(namespace, user_id, session_id))
     candidates = await _candidates(resources, records, policy, set(pinned_ids))
     at = (now or utcnow()).timestamp()

@@ -11,12 +11,14 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+from pydantic import ValidationError
 
 from agent_memory_server.errors import InvalidRequest, NotFound
 from agent_memory_server.models.common import utcnow
 from agent_memory_server.models.long_term import EditMemoryRequest
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.resources import Resources
+from agent_memory_server.services import redaction, tenancy
 from agent_memory_server.services.enrichment import enrich, needs_enrichment
 from agent_memory_server.tasks.scheduler import schedule_after_write
 
@@ -48,14 +50,23 @@ async def create_memories(
     embedding and indexing.
     """
     now = utcnow()
-    prepared = [
-        r.model_copy(
-            update={"memory_hash": content_hash(r.text), "persisted_at": now, "updated_at": now}
-        )
-        for r in records
-    ]
+    prepared = []
+    for r in redaction.records(resources.settings, records):
+        namespace, user_id = tenancy.own(r.namespace, r.user_id)
+        tenancy.check(namespace, user_id, f"Memory {r.id!r}")
+        prepared.append(
+            r.model_copy(
+                update={
+                    "memory_hash": content_hash(r.text), "persisted_at": now, "updated_at": now,
+                    "namespace": namespace, "user_id": user_id,
+                }
+            )
+        )  # fmt: skip
     store = resources.long_term
     previous = await store.get_many([r.id for r in prepared])
+    for old in previous:  # an upsert replaces: the replaced record must be the caller's too
+        if old is not None:
+            tenancy.check(old.namespace, old.user_id, f"Memory {old.id!r}")
     keep: list[MemoryRecord] = []
     repoint: list[tuple[str, str]] = []
     if deduplicate:
@@ -100,6 +111,7 @@ async def get_memory(resources: Resources, memory_id: str) -> MemoryRecord:
     (record,) = await resources.long_term.get_many([memory_id])
     if record is None:
         raise NotFound(f"Memory {memory_id!r} not found")
+    tenancy.check(record.namespace, record.user_id, f"Memory {memory_id!r}")
     return record
 
 
@@ -109,6 +121,8 @@ async def edit_memory(
     """Apply the given fields; re-embed when the text changes. 400 when nothing changes."""
     record = await get_memory(resources, memory_id)
     updates = changes.model_dump(exclude_unset=True)
+    if isinstance(updates.get("text"), str):
+        updates["text"] = redaction.redact(resources.settings, updates["text"])
     if any(updates.get(name) is None for name in ("text",) if name in updates):
         raise InvalidRequest("text cannot be null")
     current = record.model_dump()
@@ -116,7 +130,15 @@ async def edit_memory(
     if not changed:
         raise InvalidRequest(f"Nothing to change: the update leaves memory {memory_id!r} as it is")
     edited = record.model_copy(update={**changed, "updated_at": utcnow()})
-    edited = MemoryRecord.model_validate(edited.model_dump())
+    try:
+        edited = MemoryRecord.model_validate(edited.model_dump())
+    except ValidationError as e:  # e.g. null for a field that cannot be null
+        problems = "; ".join(
+            f"{'.'.join(map(str, err['loc']))}: {err['msg']}"
+            for err in e.errors(include_url=False, include_input=False)
+        )
+        raise InvalidRequest(f"The edit would make an invalid memory: {problems}") from e
+    tenancy.check(edited.namespace, edited.user_id, f"The edited memory {memory_id!r}")
     edited.memory_hash = content_hash(edited.text)
     if "text" in changed:
         vector = (await resources.embedder.embed([edited.text]))[0]
@@ -132,7 +154,11 @@ async def edit_memory(
 
 
 async def delete_memories(resources: Resources, ids: Sequence[str]) -> int:
+    """Delete records by id (unknown ids are skipped); none if any is another tenant's."""
     records = await resources.long_term.get_many(ids)
+    for record in records:
+        if record is not None:
+            tenancy.check(record.namespace, record.user_id, f"Memory {record.id!r}")
     deleted = await resources.long_term.delete(ids)
     for record in records:
         if record is not None and record.memory_hash:

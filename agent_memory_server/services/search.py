@@ -20,6 +20,7 @@ from agent_memory_server.models.long_term import (
     SearchRequest,
 )
 from agent_memory_server.resources import Resources
+from agent_memory_server.services import tenancy
 from agent_memory_server.services.ranking import Candidate, boost, fuse_minmax, fuse_rrf
 from agent_memory_server.storage.filters import NUMERIC_FIELDS, TAG_FIELDS, combine, query_terms
 from agent_memory_server.storage.long_term import Hit
@@ -140,7 +141,7 @@ async def _score(
 async def search_memories(resources: Resources, request: SearchRequest) -> MemoryRecordResults:
     """Semantic, keyword or hybrid search with filters, paging and optional re-ranking."""
     filters = {f: getattr(request, f) for f in TAG_FIELDS}
-    where = combine(filters, {f: getattr(request, f) for f in NUMERIC_FIELDS})
+    where = tenancy.confine(combine(filters, {f: getattr(request, f) for f in NUMERIC_FIELDS}))
     if not request.text.strip():
         return await _listing(resources, request, where)
     end = request.offset + request.limit

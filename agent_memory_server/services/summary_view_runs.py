@@ -16,6 +16,7 @@ from agent_memory_server.errors import ConfigurationError, MemoryServerError, No
 from agent_memory_server.models.common import utcnow
 from agent_memory_server.models.summary_views import Task, TaskStatus
 from agent_memory_server.resources import Resources
+from agent_memory_server.services import tenancy
 from agent_memory_server.services.summary_views import get_view, list_views, refresh_view
 from agent_memory_server.storage.summary_views import SummaryViewStore
 
@@ -36,6 +37,7 @@ def _now() -> str:
 
 async def start_run(resources: Resources, view_id: str, force: bool) -> Task:
     """Record a pending task and queue the full run of the view."""
+    tenancy.require_unbound("Summary views and their tasks")
     await get_view(resources, view_id)
     if RUN_TASK not in resources.docket.tasks:
         raise ConfigurationError(
@@ -54,6 +56,7 @@ async def refresh_continuous_views(resources: Resources) -> list[Task]:
 
 
 async def get_task(resources: Resources, task_id: str) -> Task:
+    tenancy.require_unbound("Summary views and their tasks")
     doc = await _store(resources).get_task(task_id)
     if doc is None:
         raise NotFound(f"Task {task_id!r} not found")

@@ -44,6 +44,7 @@ from agent_memory_server.providers.extractive import extractive_summary
 from agent_memory_server.providers.llm import ChatModel, create_chat_model
 from agent_memory_server.providers.tokens import TiktokenCounter
 from agent_memory_server.resources import Resources
+from agent_memory_server.services import tenancy
 from agent_memory_server.storage.filters import (
     NUMERIC_FIELDS,
     TAG_FIELDS,
@@ -81,6 +82,7 @@ def _store(resources: Resources) -> SummaryViewStore:
 
 
 async def create_view(resources: Resources, request: CreateSummaryViewRequest) -> SummaryView:
+    tenancy.require_unbound("Summary views")
     view = SummaryView.model_validate(request.model_dump())
     await _store(resources).put_view(view.id, view.model_dump(mode="json"))
     return view
@@ -88,11 +90,13 @@ async def create_view(resources: Resources, request: CreateSummaryViewRequest) -
 
 async def list_views(resources: Resources) -> list[SummaryView]:
     """Every view, oldest first."""
+    tenancy.require_unbound("Summary views")
     docs = await _store(resources).list_views()
     return sorted((SummaryView.model_validate(d) for d in docs), key=lambda v: (v.created_at, v.id))
 
 
 async def get_view(resources: Resources, view_id: str) -> SummaryView:
+    tenancy.require_unbound("Summary views")
     doc = await _store(resources).get_view(view_id)
     if doc is None:
         raise NotFound(f"Summary view {view_id!r} not found")
@@ -101,6 +105,7 @@ async def get_view(resources: Resources, view_id: str) -> SummaryView:
 
 async def delete_view(resources: Resources, view_id: str) -> None:
     """Delete a view and its stored partition results."""
+    tenancy.require_unbound("Summary views")
     if not await _store(resources).delete_view(view_id):
         raise NotFound(f"Summary view {view_id!r} not found")
 
@@ -267,6 +272,7 @@ async def run_partition(
     resources: Resources, view_id: str, group: dict[str, str]
 ) -> SummaryViewPartitionResult:
     """Summarize one partition now, store and return it (an empty partition gets '')."""
+    tenancy.require_unbound("Summary views")
     view = await get_view(resources, view_id)
     _check_group(view, group)
     total = sum(count for _, count in await _partitions(resources, view, group))
@@ -280,6 +286,7 @@ async def list_partitions(
     resources: Resources, view_id: str, selector: dict[str, str]
 ) -> list[SummaryViewPartitionResult]:
     """Stored partition results of a view whose group has the selector's values."""
+    tenancy.require_unbound("Summary views")
     await get_view(resources, view_id)
     docs = await _store(resources).list_partitions(view_id)
     results = [SummaryViewPartitionResult.model_validate(d) for d in docs]

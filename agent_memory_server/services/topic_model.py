@@ -20,6 +20,7 @@ from agent_memory_server.models.maintenance import (
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.providers.topic_model import FittedTopic, fit_topics
 from agent_memory_server.resources import Resources
+from agent_memory_server.services import tenancy
 from agent_memory_server.services.compaction import records_in_scope, scope_filter
 
 MAX_MEMORIES = 20_000  # the newest of a larger scope are modelled
@@ -52,7 +53,8 @@ async def model_topics(resources: Resources, request: TopicModelRequest) -> Topi
         InvalidRequest: the scope has too few memories to model.
         FeatureUnavailable: the bertopic extra is not installed.
     """
-    found = await records_in_scope(resources, scope_filter(request.namespace, request.user_id))
+    namespace, user_id = tenancy.scope(request.namespace, request.user_id, "Topic modelling")
+    found = await records_in_scope(resources, scope_filter(namespace, user_id))
     # Newest first, ties by id: the same memories always reach the model in the same order.
     found.sort(key=lambda r: (-r.created_at.timestamp(), r.id))
     found = found[:MAX_MEMORIES]

@@ -23,6 +23,7 @@ from agent_memory_server.models.working_memory import (
 )
 from agent_memory_server.providers.tokens import TiktokenCounter, context_window
 from agent_memory_server.resources import Resources
+from agent_memory_server.services import redaction, tenancy
 from agent_memory_server.services.extraction import check_custom_prompt
 from agent_memory_server.services.summarization import budget_for
 from agent_memory_server.storage.working import AppendResult, SessionRef
@@ -43,14 +44,23 @@ class Window:
 async def resolve(
     resources: Resources, session_id: str, namespace: str | None, user_id: str | None
 ) -> SessionRef:
-    """Find an existing session by id, namespace if given, and owner if given."""
+    """Find an existing session by id, namespace if given, and owner if given.
+
+    A caller bound to a tenant finds its own sessions; another tenant's is Forbidden.
+    """
+    namespace, owner = tenancy.own(namespace, user_id)
     if namespace is not None:
         ref = resources.working.ref(namespace, session_id)
         meta = await resources.working.fields(ref, "user_id")
+        if meta is not None:
+            tenancy.check(namespace, meta["user_id"], f"Session {session_id!r}")
         if meta is None or (user_id is not None and meta["user_id"] != user_id):
             raise NotFound(f"Session {session_id!r} not found in namespace {namespace!r}")
         return ref
-    refs = await resources.working.find(session_id, user_id)
+    found = await resources.working.find(session_id, owner)
+    refs = [r for r in found if tenancy.allowed(r.namespace, owner)]
+    if found and not refs:
+        tenancy.check(found[0].namespace, owner, f"Session {session_id!r}")
     if not refs:
         raise NotFound(f"Session {session_id!r} not found")
     if len(refs) > 1:
@@ -152,9 +162,22 @@ async def put_session(
         check_custom_prompt(body.long_term_memory_strategy.config)
     namespace = namespace if namespace is not None else body.namespace
     owner = user_id if user_id is not None else body.user_id
+    namespace, owner = tenancy.own(namespace, owner)
+    settings = resources.settings
+    if redaction.active(settings):
+        body = body.model_copy(
+            update={
+                "messages": redaction.messages(settings, body.messages),
+                "context": redaction.text(settings, body.context),
+                "memories": redaction.records(settings, body.memories),
+            }
+        )
+    tenancy.check(namespace, owner, f"Session {session_id!r}")
     limit = window.tokens()
     ref = resources.working.ref(namespace, session_id)
     existing = await resources.working.fields(ref, "user_id", "context_window_max")
+    if existing:
+        tenancy.check(namespace, existing["user_id"], f"Session {session_id!r}")
     if existing and existing["user_id"] not in (None, owner):
         raise Conflict(f"Session {session_id!r} belongs to another user")
     if limit is None and existing:
@@ -205,8 +228,14 @@ async def append_messages(
 ) -> AppendResult:
     """Append atomically: concurrent appends to one session all land, in arrival order."""
     check_message_count(resources, len(messages))
+    namespace, user_id = tenancy.own(namespace, user_id)
+    messages = redaction.messages(resources.settings, messages)
+    context = context if context is None else redaction.text(resources.settings, context)
+    tenancy.check(namespace, user_id, f"Session {session_id!r}")
     ref = resources.working.ref(namespace, session_id)
     existing = await resources.working.fields(ref, "user_id", "context", "context_window_max")
+    if existing:
+        tenancy.check(namespace, existing["user_id"], f"Session {session_id!r}")
     if existing and existing["user_id"] not in (None, user_id) and user_id is not None:
         raise Conflict(f"Session {session_id!r} belongs to another user")
     counter = resources.tokenizers.for_model(window.model_name)
@@ -243,4 +272,9 @@ async def delete_session(
 async def list_sessions(
     resources: Resources, namespace: str | None, user_id: str | None, offset: int, limit: int
 ) -> tuple[list[str], int]:
-    return await resources.working.list(namespace, user_id, offset, limit)
+    """Session ids, oldest first, and the total; confined to the caller's tenants."""
+    namespaces = tenancy.namespaces_to_list(namespace)
+    _, own_user = tenancy.own(None, None)
+    if namespaces == [] or (own_user is not None and user_id not in (None, own_user)):
+        return [], 0  # another tenant's: nothing to list
+    return await resources.working.list(namespaces, user_id or own_user, offset, limit)

@@ -60,6 +60,15 @@ class Keys:
         """Which embedder (name and dimension) wrote the vectors of the long-term index."""
         return f"{self.prefix}:ltm_embedder"
 
+    def auth_token(self, digest: str) -> str:
+        """An API token's record, under the SHA-256 of the token (never the token itself)."""
+        return f"{self.prefix}:auth_token:{digest}"
+
+    @property
+    def auth_token_ids(self) -> str:
+        """Hash: token id -> digest, for listing and removing tokens by id."""
+        return f"{self.prefix}:auth_token_ids"
+
     @property
     def schema_version(self) -> str:
         return f"{self.prefix}:schema_version"

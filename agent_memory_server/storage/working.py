@@ -7,6 +7,7 @@ script; nothing here reads, modifies in Python and writes back without a guard.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -233,13 +234,33 @@ class WorkingMemoryStore:
     async def delete(self, ref: SessionRef) -> bool:
         return bool(await self.redis.delete(ref.key))
 
-    async def list(
-        self, namespace: str | None, user_id: str | None, offset: int, limit: int
-    ) -> tuple[list[str], int]:
-        """Session ids, oldest first, with the true total of matching sessions."""
-        expression: FilterExpression | str = "*"
+    async def owned_by(
+        self, user_id: str, namespace: str | None, batch: int = 1000
+    ) -> list[SessionRef]:
+        """Every session of a user (in one namespace, or all)."""
+        expression: FilterExpression = Tag("user_id") == user_id
         if namespace is not None:
-            expression = Tag("namespace") == namespace
+            expression = expression & (Tag("namespace") == namespace)
+        refs: list[SessionRef] = []
+        while True:
+            query = FilterQuery(expression, return_fields=["namespace", "session_id"])
+            query.paging(len(refs), batch)
+            result = await self.index.search(query.query, query_params=query.params)
+            for doc in result.docs:
+                raw = getattr(doc, "namespace", None)
+                space = None if raw in (None, "", b"") else _decode(raw)
+                session_id = _decode(getattr(doc, "session_id", ""))  # the key is what counts
+                refs.append(SessionRef(space, session_id, _decode(doc.id)))
+            if not result.docs or len(refs) >= int(result.total):
+                return refs
+
+    async def list(
+        self, namespaces: Sequence[str] | None, user_id: str | None, offset: int, limit: int
+    ) -> tuple[list[str], int]:
+        """Session ids in any of `namespaces` (None: all), oldest first, with the true total."""
+        expression: FilterExpression | str = "*"
+        if namespaces is not None:
+            expression = Tag("namespace") == list(namespaces)
         if user_id is not None:
             user = Tag("user_id") == user_id
             expression = user if isinstance(expression, str) else expression & user

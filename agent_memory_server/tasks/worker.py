@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
 from docket import CurrentExecution, Depends, Execution, Worker
@@ -29,7 +30,7 @@ def task_timer(metrics: Metrics) -> Callable[..., AbstractAsyncContextManager[No
     deferred (admission control such as Debounce put the run off).
     """
 
-    @asynccontextmanager
+    @contextlib.asynccontextmanager
     async def timed(execution: Execution = CurrentExecution()) -> AsyncIterator[None]:  # noqa: B008
         start = time.perf_counter()
         outcome = "failure"
@@ -74,6 +75,33 @@ async def run_worker(
     async with create_worker(resources, concurrency, redelivery_timeout) as worker:
         logger.info("task worker running on docket %r", resources.docket.name)
         await worker.run_forever()
+
+
+def _log_worker_exit(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("the embedded task worker stopped", exc_info=task.exception())
+
+
+@contextlib.asynccontextmanager
+async def embedded_worker(resources: Resources) -> AsyncIterator[asyncio.Task[None] | None]:
+    """Run a worker in this process while inside, if `settings.embedded_worker` (API, MCP).
+
+    Yields the worker's task (None without one), for readiness checks.
+    """
+    settings = resources.settings
+    if not settings.embedded_worker:
+        yield None
+        return
+    worker = asyncio.create_task(
+        run_worker(resources, settings.worker_concurrency), name="docket-worker"
+    )
+    worker.add_done_callback(_log_worker_exit)
+    try:
+        yield worker
+    finally:
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
 
 
 async def drain(resources: Resources, concurrency: int = 4) -> None:

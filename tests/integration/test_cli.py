@@ -18,7 +18,7 @@ def test_version_and_help() -> None:
         [sys.executable, "-m", "agent_memory_server", "--help"],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
-    for command in ("api", "task-worker", "version"):
+    for command in ("api", "mcp", "task-worker", "version"):
         assert command in help_text
 
 

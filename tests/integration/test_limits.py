@@ -6,9 +6,12 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
+from fastmcp import Client
 
 from agent_memory_server.config import Settings
+from agent_memory_server.mcp.server import create_mcp_server
 from tests.conftest import AppClient
+from tests.support.mcp import KIND_OF_STATUS, error_of, kind
 
 LIMIT = 4096
 
@@ -119,6 +122,18 @@ async def test_too_many_messages_are_refused_with_422_and_nothing_changes(
         assert (await app.http.get("/v1/working-memory/other")).status_code == 404
         appended = await app.http.post("/sessions/s/memory", json={"messages": _messages(5)})
         assert appended.status_code == 200
+
+
+async def test_mcp_tools_share_the_message_limit(make_settings: Callable[..., Settings]) -> None:
+    server = create_mcp_server(make_settings(max_messages_per_request=5))
+    async with Client(server) as client:
+        message = await error_of(
+            client, "set_working_memory", session_id="m", messages=_messages(6)
+        )
+        assert kind(message) == KIND_OF_STATUS[422]
+        assert "6 messages" in message and "MAX_MESSAGES_PER_REQUEST" in message
+        found = await error_of(client, "get_working_memory", session_id="m")
+        assert kind(found) == KIND_OF_STATUS[404]  # nothing was stored
 
 
 async def test_fixed_limits_answer_422(app: AppClient) -> None:

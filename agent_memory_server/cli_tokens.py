@@ -1,0 +1,87 @@
+"""`agent-memory token add|list|show|remove`: API tokens for AUTH_MODE=token."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from redis.asyncio import Redis
+
+from agent_memory_server.config import Settings
+from agent_memory_server.errors import MemoryServerError
+from agent_memory_server.resources import open_redis
+from agent_memory_server.services.auth import add_token, list_tokens, remove_token, show_token
+from agent_memory_server.storage.keys import Keys
+from agent_memory_server.storage.tokens import TokenRecord
+
+token_app = typer.Typer(help="API tokens (AUTH_MODE=token).", no_args_is_help=True)
+T = TypeVar("T")
+
+
+def _with_redis(work: Callable[[Redis, Keys], Awaitable[T]]) -> T:
+    settings = Settings()
+
+    async def main() -> T:
+        async with open_redis(settings) as (redis, _):
+            return await work(redis, Keys(settings.key_prefix))
+
+    try:
+        return asyncio.run(main())
+    except MemoryServerError as e:
+        typer.echo(f"error: {e.message}", err=True)
+        raise typer.Exit(1) from e
+
+
+def _when(epoch: float | None) -> str:
+    return "never" if epoch is None else time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(epoch))
+
+
+def _describe(record: TokenRecord) -> dict[str, object]:
+    return {
+        "id": record.id, "name": record.name, "namespaces": record.namespaces,
+        "user_id": record.user_id, "created_at": _when(record.created_at),
+        "expires_at": _when(record.expires_at),
+    }  # fmt: skip
+
+
+@token_app.command("add")
+def add(
+    name: Annotated[str, typer.Option(help="Who or what the token is for")],
+    namespace: Annotated[
+        list[str] | None, typer.Option(help="Bind to this namespace (repeat); default: any")
+    ] = None,
+    user_id: Annotated[str | None, typer.Option(help="Bind to this user; default: any")] = None,
+    expires_days: Annotated[
+        float | None, typer.Option(min=0.001, help="Expire after N days")
+    ] = None,
+) -> None:
+    """Create a token and print it once (only its SHA-256 is stored)."""
+    token, record = _with_redis(
+        lambda redis, keys: add_token(redis, keys, name, namespace, user_id, expires_days)
+    )
+    typer.echo(token)
+    typer.echo(json.dumps(_describe(record)), err=True)
+
+
+@token_app.command("list")
+def list_command() -> None:
+    """List live tokens (ids, names, bindings, expiry; never the tokens)."""
+    for record in _with_redis(list_tokens):
+        typer.echo(json.dumps(_describe(record)))
+
+
+@token_app.command("show")
+def show(token_id: Annotated[str, typer.Argument(help="The token's id (see list)")]) -> None:
+    """Show one token's record."""
+    typer.echo(json.dumps(_describe(_with_redis(lambda r, k: show_token(r, k, token_id)))))
+
+
+@token_app.command("remove")
+def remove(token_id: Annotated[str, typer.Argument(help="The token's id (see list)")]) -> None:
+    """Revoke a token at once."""
+    _with_redis(lambda redis, keys: remove_token(redis, keys, token_id))
+    typer.echo(f"removed {token_id}")

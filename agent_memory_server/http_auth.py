@@ -1,0 +1,50 @@
+"""Authentication of every HTTP request (REST, the MCP mount, the standalone MCP server): a pure
+ASGI middleware, shared by the HTTP doors (so neither api/ nor mcp/ imports the other).
+
+It resolves the caller once (services/auth.py) and runs the request inside
+`acting_as(principal)`, so the services confine it to its tenants. Health, readiness,
+metrics and the API docs stay open.
+"""
+
+from __future__ import annotations
+
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from agent_memory_server.errors import MemoryServerError, Unauthorized
+from agent_memory_server.resources import Resources
+from agent_memory_server.services.auth import authenticate
+from agent_memory_server.services.tenancy import acting_as
+
+OPEN_PATHS = frozenset(
+    {
+        "/health", "/v1/health", "/v1/health/live", "/v1/health/ready", "/metrics",
+        "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json",
+    }
+)  # fmt: skip
+
+
+class AuthMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    """Needs the app's Resources at `app.state.resources` (set in its lifespan)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+            await self.app(scope, receive, send)
+            return
+        resources: Resources = scope["app"].state.resources
+        settings = resources.settings
+        try:
+            principal = await authenticate(
+                settings, resources.redis, resources.keys, Headers(scope=scope).get("authorization")
+            )
+        except MemoryServerError as e:
+            status = 401 if isinstance(e, Unauthorized) else 503
+            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            await JSONResponse({"detail": e.message}, status, headers)(scope, receive, send)
+            return
+        with acting_as(principal):
+            await self.app(scope, receive, send)

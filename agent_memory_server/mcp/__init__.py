@@ -1,0 +1,1 @@
+"""The MCP door: tools over the same services as the REST API."""

@@ -1,0 +1,1 @@
+"""MCP tools, one module per resource; each module's `register(server)` adds its tools."""

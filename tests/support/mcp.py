@@ -1,0 +1,98 @@
+"""Helpers for the MCP tests: call a tool and get its JSON, or the text of its error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastmcp import Client
+from fastmcp.exceptions import ToolError
+
+TOOLS = {
+    "create_long_term_memories",
+    "search_long_term_memory",
+    "search_memory",
+    "memory_prompt",
+    "get_working_memory",
+    "set_working_memory",
+    "get_long_term_memory",
+    "edit_long_term_memory",
+    "delete_long_term_memories",
+    "compact_long_term_memories",
+    "get_current_datetime",
+}
+
+# The kind a tool error starts with, for each REST status of the same mistake.
+KIND_OF_STATUS = {
+    400: "Invalid request",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict",
+    422: "Invalid input",
+    503: "Unavailable",
+}
+
+
+async def call(client: Client[Any], tool: str, **arguments: Any) -> dict[str, Any]:
+    """The tool's JSON answer (raises ToolError on a tool error)."""
+    result = await client.call_tool(tool, arguments)
+    assert isinstance(result.structured_content, dict), result
+    return result.structured_content
+
+
+async def error_of(client: Client[Any], tool: str, **arguments: Any) -> str:
+    """The text of the tool error the call must produce."""
+    try:
+        result = await client.call_tool(tool, arguments)
+    except ToolError as e:
+        return str(e)
+    raise AssertionError(f"{tool} succeeded where it must fail: {result.structured_content}")
+
+
+def kind(message: str) -> str:
+    """`Not found: Memory 'x' not found. ...` -> `Not found`."""
+    return message.partition(":")[0]
+
+
+def description_text(tools: list[Any]) -> int:
+    """Characters of every tool description and every description in the input schemas."""
+
+    def walk(node: Any) -> int:
+        if isinstance(node, dict):
+            own = len(node["description"]) if isinstance(node.get("description"), str) else 0
+            return own + sum(walk(v) for k, v in node.items() if k != "description")
+        if isinstance(node, list):
+            return sum(walk(v) for v in node)
+        return 0
+
+    return sum(len(t.description or "") + walk(t.input_schema) for t in tools)
+
+
+async def exercise_every_tool(client: Client[Any]) -> None:
+    """List the tools and call each one once, checking what each answers."""
+    assert {t.name for t in await client.list_tools()} == TOOLS
+    memories = [
+        {"id": "e1", "text": "Erin keeps bees in her garden.", "user_id": "erin"},
+        {"id": "e2", "text": "Erin's sister lives in Oslo.", "user_id": "erin"},
+    ]
+    stored = await call(client, "create_long_term_memories", memories=memories)
+    assert stored["ids"] == ["e1", "e2"]
+    found = await call(client, "search_long_term_memory", text="Who keeps bees?", limit=1)
+    assert found["memories"][0]["id"] == "e1"
+    alias = await call(client, "search_memory", text="", user_id={"eq": "erin"})
+    assert alias["total"] == 2
+    assert (await call(client, "get_long_term_memory", memory_id="e2"))["user_id"] == "erin"
+    edited = await call(client, "edit_long_term_memory", memory_id="e2", topics=["family"])
+    assert edited["topics"] == ["family"]
+    await call(
+        client, "set_working_memory", session_id="w1", user_id="erin",
+        messages=[{"role": "user", "content": "Tell me about my bees."}],
+    )  # fmt: skip
+    session = await call(client, "get_working_memory", session_id="w1")
+    assert [m["content"] for m in session["messages"]] == ["Tell me about my bees."]
+    prompt = await call(client, "memory_prompt", query="How are the bees?", session_id="w1")
+    assert prompt["messages"][-1]["content"]["text"] == "How are the bees?"
+    compacted = await call(client, "compact_long_term_memories", user_id="erin")
+    assert compacted["exact_duplicates_removed"] == 0 and compacted["kept"] >= 2
+    deleted = await call(client, "delete_long_term_memories", memory_ids=["e1", "e2"])
+    assert deleted["status"] == "ok, deleted 2 memories"
+    assert "unix_ts" in await call(client, "get_current_datetime")
