@@ -230,7 +230,7 @@ async def append_messages(
     check_message_count(resources, len(messages))
     namespace, user_id = tenancy.own(namespace, user_id)
     messages = redaction.messages(resources.settings, messages)
-    context = context if context is None else redaction.text(resources.settings, context)
+    context = redaction.text(resources.settings, context)
     tenancy.check(namespace, user_id, f"Session {session_id!r}")
     ref = resources.working.ref(namespace, session_id)
     existing = await resources.working.fields(ref, "user_id", "context", "context_window_max")
