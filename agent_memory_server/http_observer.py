@@ -9,6 +9,7 @@ import uuid
 from urllib.parse import parse_qs
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent_memory_server.logs import current_request_id
@@ -23,12 +24,24 @@ request_logger = logging.getLogger("agent_memory_server.requests")
 
 def _route_template(scope: Scope, root_path: str) -> str:
     """The matched route's path template (mounts included); never the raw path."""
-    route = scope.get("route")
+    route = scope.get("route") or _plain_route(scope)
     path = getattr(route, "path", None)
     if not isinstance(path, str):
         return "unmatched"
     mounted = str(scope.get("root_path", ""))[len(root_path) :]
+    if isinstance(route, Mount):  # an app mounted whole: its root path is the template
+        return mounted or path
     return mounted + path
+
+
+def _plain_route(scope: Scope) -> BaseRoute | None:
+    """The app's own Starlette route that matches (the MCP endpoints, the docs): FastAPI sets
+    `scope["route"]` for its API routes only. None when nothing matches (a 404)."""
+    router = getattr(scope.get("app"), "router", None)
+    for route in getattr(router, "routes", ()):
+        if isinstance(route, (Route, Mount)) and route.matches(scope)[0] == Match.FULL:
+            return route
+    return None
 
 
 def _request_id(scope: Scope) -> str:

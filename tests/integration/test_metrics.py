@@ -70,6 +70,21 @@ async def test_requests_are_counted_and_timed_by_route_template(app: AppClient) 
     assert "alpha-123" not in text and "missing-9" not in text  # templates, not raw paths
 
 
+async def test_mcp_requests_are_labelled_by_template(app: AppClient) -> None:
+    for path in ("/mcp", "/travel/mcp"):
+        response = await app.http.post(path, json={})
+        assert 400 <= response.status_code < 500, response.text
+    text = await scrape(app)
+    routes = {
+        s.labels["route"]
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "agent_memory_http_requests_total"
+    }
+    assert {"/mcp", "/{namespace}/mcp"} <= routes
+    assert not [route for route in routes if "travel" in route]
+
+
 async def test_embedding_calls_are_timed_after_a_long_term_write(app: AppClient) -> None:
     before = await scrape(app)
     texts = sample(before, "agent_memory_embedded_texts_total", provider="local") or 0
