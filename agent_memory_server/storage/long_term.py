@@ -160,13 +160,21 @@ class LongTermStore:
     async def drop_pointer(self, key: str, memory_id: str) -> None:
         await self._drop_pointer(keys=[key], args=[memory_id])
 
-    async def upsert(self, rows: Sequence[tuple[MemoryRecord, np.ndarray[Any, Any]]]) -> None:
-        """Write records (replacing any with the same id) in one pipelined transaction."""
+    async def upsert(
+        self, rows: Sequence[tuple[MemoryRecord, np.ndarray[Any, Any]]], reset_access: bool = False
+    ) -> None:
+        """Write records (replacing any with the same id) in one pipelined transaction.
+
+        `reset_access` also drops the records' access statistics, so that `last_accessed` and
+        `access_count` read back exactly as written (imports).
+        """
         async with self.redis.pipeline(transaction=True) as pipe:
             for record, vector in rows:
                 key = self.keys.long_term(record.id)
                 pipe.delete(key)
                 pipe.hset(key, mapping=to_hash(record, vector))  # type: ignore[arg-type]
+                if reset_access:
+                    pipe.delete(self.keys.long_term_access(record.id))
             await pipe.execute()
 
     async def get_many(self, ids: Sequence[str]) -> list[MemoryRecord | None]:
