@@ -1,15 +1,17 @@
-"""The `agent-memory` command: version | api | mcp | task-worker | search | maintenance."""
+"""The `agent-memory` command: version | api | mcp | task-worker | search | export | import | ..."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import json
 import logging
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import timedelta
-from typing import Annotated, Any, Literal, cast, get_args
+from pathlib import Path
+from typing import Annotated, Any, BinaryIO, Literal, cast, get_args
 
 import typer
 import uvicorn
@@ -30,6 +32,7 @@ from agent_memory_server.services.erasure import erase_user
 from agent_memory_server.services.maintenance import migrate, rebuild_index
 from agent_memory_server.services.search import search_memories
 from agent_memory_server.services.topic_model import model_topics
+from agent_memory_server.services.transfer import export_records, import_records, to_line
 from agent_memory_server.tasks.worker import run_worker
 
 app = typer.Typer(help="agent-memory-server: memory for AI agents.", no_args_is_help=True)
@@ -143,6 +146,18 @@ def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
         raise typer.Exit(1) from e
 
 
+@contextlib.contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (stdout may carry data), fed with (done, total)."""
+    with typer.progressbar(length=1, label=label, file=sys.stderr) as bar:
+
+        def update(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        yield update
+
+
 @app.command()
 def search(
     text: Annotated[str, typer.Argument(help="What to look for ('' lists newest first)")],
@@ -188,12 +203,7 @@ def rebuild_index_command() -> None:
 
     async def main() -> None:
         async with open_resources(settings, check_index=False) as resources:
-            with typer.progressbar(length=1, label="re-embedding") as bar:
-
-                def progress(done: int, total: int) -> None:
-                    bar.length = max(total, 1)
-                    bar.update(done - bar.pos)
-
+            with _progress("re-embedding") as progress:
                 count = await rebuild_index(resources, progress)
         typer.echo(f"re-embedded {count} memories with {resources.embedder.name}")
 
@@ -302,5 +312,62 @@ def schedule_task(
         async with open_resources(settings) as resources:
             execution = await resources.docket.add(function)(**kwargs)
         typer.echo(f"scheduled {task_path} as {execution.key}")
+
+    _run(main)
+
+
+@contextlib.contextmanager
+def _output(path: Path | None) -> Iterator[BinaryIO]:
+    if path is None:
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    with path.open("wb") as file:
+        yield file
+
+
+@app.command("export")
+def export_command(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of to stdout")
+    ] = None,
+    namespace: Annotated[str | None, typer.Option(help="Only this namespace")] = None,
+    user_id: Annotated[str | None, typer.Option(help="Only this user's memories")] = None,
+) -> None:
+    """Write long-term memories as JSON Lines: one whole record a line, no vectors."""
+    settings = _settings()
+    count = 0
+
+    async def main(out: BinaryIO) -> None:
+        nonlocal count
+        # The index is not read: exporting works whichever embedder built it.
+        async with open_resources(settings, check_index=False) as resources:
+            with _progress("exporting") as progress:
+                async for record in export_records(resources, namespace, user_id, progress):
+                    out.write(to_line(record).encode() + b"\n")
+                    count += 1
+
+    with _output(output) as out:
+        _run(lambda: main(out))
+    typer.echo(f"exported {count} memories", err=True)
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, readable=True, help="A file from `agent-memory export`"
+        ),
+    ],
+) -> None:
+    """Store the records of an export file by id, every field kept; texts are re-embedded."""
+    settings = _settings()
+
+    async def main() -> None:
+        async with open_resources(settings) as resources:
+            with _progress("importing") as progress:
+                count = await import_records(resources, path, progress)
+        typer.echo(f"imported {count} memories (embedded with {resources.embedder.name})")
 
     _run(main)
