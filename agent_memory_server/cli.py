@@ -7,6 +7,7 @@ import contextlib
 import importlib
 import json
 import logging
+import signal
 import sys
 from collections.abc import Callable, Coroutine, Iterator
 from datetime import timedelta
@@ -126,6 +127,9 @@ def task_worker(
     settings = _settings()
 
     async def main() -> None:
+        task = asyncio.current_task()
+        if task is not None:  # `docker stop`: leave the docket and close Redis, then exit 0
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         async with open_resources(settings) as resources:
             await run_worker(resources, concurrency, timedelta(seconds=redelivery_timeout))
 
@@ -134,7 +138,7 @@ def task_worker(
     except ConfigurationError as e:
         typer.echo(f"error: {e.message}", err=True)
         raise typer.Exit(1) from e
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         pass
 
 
