@@ -7,8 +7,10 @@ import contextlib
 import importlib
 import json
 import logging
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Callable, Coroutine, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -356,22 +358,30 @@ def export_command(
     typer.echo(f"exported {count} memories", err=True)
 
 
+@contextlib.contextmanager
+def _input(path: Path) -> Iterator[Path]:
+    """The file to import; `-` spools stdin to a temporary file (the file is read twice)."""
+    if str(path) != "-":
+        yield path
+        return
+    with tempfile.NamedTemporaryFile(prefix="agent-memory-import-", suffix=".jsonl") as spool:
+        shutil.copyfileobj(sys.stdin.buffer, spool)
+        spool.flush()
+        yield Path(spool.name)
+
+
 @app.command("import")
 def import_command(
-    path: Annotated[
-        Path,
-        typer.Argument(
-            exists=True, dir_okay=False, readable=True, help="A file from `agent-memory export`"
-        ),
-    ],
+    path: Annotated[Path, typer.Argument(help="A file from `agent-memory export`, or - for stdin")],
 ) -> None:
     """Store the records of an export file by id, every field kept; texts are re-embedded."""
     settings = _settings()
 
-    async def main() -> None:
+    async def main(source: Path) -> None:
         async with open_resources(settings) as resources:
             with _progress("importing") as progress:
-                count = await import_records(resources, path, progress)
+                count = await import_records(resources, source, progress)
         typer.echo(f"imported {count} memories (embedded with {resources.embedder.name})")
 
-    _run(main)
+    with _input(path) as source:
+        _run(lambda: main(source))

@@ -95,6 +95,8 @@ def check_import_file(path: Path) -> int:
     Raises:
         InvalidImportFile: naming the first 20 bad lines and how many there are.
     """
+    if path.exists() and not path.is_file():
+        raise InvalidRequest(f"{path} is not a regular file: it is read twice (checked, stored)")
     problems: list[tuple[int, str]] = []
     bad = 0
     first_line: dict[str, int] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from agent_memory_server.config import Settings
+from agent_memory_server.errors import InvalidRequest
 from agent_memory_server.models.filters import NumericFilter, TagFilter
 from agent_memory_server.models.long_term import SearchRequest
 from agent_memory_server.models.memory_record import MemoryRecord
@@ -19,6 +21,7 @@ from agent_memory_server.services.long_term import content_hash, create_memories
 from agent_memory_server.services.search import search_memories
 from agent_memory_server.services.transfer import (
     InvalidImportFile,
+    check_import_file,
     export_records,
     import_records,
     to_line,
@@ -166,6 +169,11 @@ async def test_a_bad_file_is_refused_line_by_line_and_nothing_is_written(
     assert problems[8].startswith("created_at: Input should be a valid datetime")
     assert "7 bad line(s), nothing was imported" in refused.value.message
     assert "line 2: Invalid JSON" in refused.value.message
+    os.mkfifo(tmp_path / "fifo")  # a pipe cannot be read twice: refused before it is opened
+    with pytest.raises(InvalidRequest, match="not a regular file"):
+        check_import_file(tmp_path / "fifo")
+    with pytest.raises(InvalidRequest, match="Cannot read"):
+        check_import_file(tmp_path / "missing.jsonl")
 
 
 async def test_import_re_embeds_with_the_target_embedder(

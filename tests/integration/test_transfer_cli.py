@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from agent_memory_server.cli import app
 from agent_memory_server.config import Settings
 from agent_memory_server.resources import open_resources
-from agent_memory_server.services.long_term import create_memories
+from agent_memory_server.services.long_term import content_hash, create_memories
+from agent_memory_server.services.transfer import to_line
 from tests.conftest import ROOT
 from tests.support.transfer_data import sample_records
 
@@ -62,10 +63,10 @@ async def test_export_to_stdout_then_import_a_file(
     assert [r.model_dump() for r in copies[:4] if r] == [r.model_dump() for r in originals[:4] if r]
 
 
-def test_cli_refuses_a_bad_file_naming_the_line(
+def test_cli_refuses_a_bad_file_naming_the_line_and_reads_stdin(
     make_settings: Callable[..., Settings], shared_data_dir: Path, tmp_path: Path
 ) -> None:
-    settings = make_settings()
+    settings = make_settings(entity_extraction="none")
     path = tmp_path / "bad.jsonl"
     path.write_text('{"id": "a", "text": "fine"}\n{"id": "b"}\n', encoding="utf-8")
     runner = CliRunner()
@@ -75,9 +76,18 @@ def test_cli_refuses_a_bad_file_naming_the_line(
     assert "1 bad line(s), nothing was imported" in result.stderr
     assert "line 2: text: Field required" in result.stderr
     missing = runner.invoke(app, ["import", str(tmp_path / "nope.jsonl")], env=env)
-    assert missing.exit_code == 2 and "does not exist" in missing.stderr
+    assert missing.exit_code == 1 and "Cannot read" in missing.stderr
 
     output = tmp_path / "empty.jsonl"
     exported = runner.invoke(app, ["export", "--output", str(output)], env=env)
     assert exported.exit_code == 0, exported.stderr
     assert "exported 0 memories" in exported.stderr and output.read_bytes() == b""
+
+    record = sample_records()[0]
+    record.memory_hash = content_hash(record.text)  # derived from the text, so recomputed
+    line = to_line(record).encode() + b"\n"
+    piped = runner.invoke(app, ["import", "-"], input=line, env=env)
+    assert piped.exit_code == 0, piped.stderr
+    assert "imported 1 memories" in piped.stdout
+    exported = runner.invoke(app, ["export", "--output", str(output)], env=env)
+    assert exported.exit_code == 0 and output.read_bytes() == line
