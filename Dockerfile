@@ -9,6 +9,8 @@ ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 # --- builder: the locked environment, installed by uv ----------------------------------------
 FROM ${PYTHON_IMAGE} AS builder
+# Optional extras of pyproject.toml, e.g. --build-arg EXTRAS="--extra bertopic" (model-topics).
+ARG EXTRAS=""
 COPY --from=ghcr.io/astral-sh/uv:0.13.9 /uv /bin/uv
 # Compile bytecode now (faster start), copy files out of uv's cache mount instead of linking,
 # and use the image's Python: the runtime stage has the same one at the same path.
@@ -20,12 +22,12 @@ WORKDIR /app
 RUN --mount=type=cache,target=/root/.cache/uv \
     --mount=type=bind,source=uv.lock,target=uv.lock \
     --mount=type=bind,source=pyproject.toml,target=pyproject.toml \
-    uv sync --frozen --no-dev --no-install-project
+    uv sync --frozen --no-dev --no-install-project ${EXTRAS}
 # ... then the project, installed into the environment as a package (not a link to /app).
 COPY pyproject.toml uv.lock README.md ./
 COPY agent_memory_server ./agent_memory_server
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --no-editable
+    uv sync --frozen --no-dev --no-editable ${EXTRAS}
 
 # --- runtime: the environment only, run by an unprivileged user -----------------------------
 FROM ${PYTHON_IMAGE} AS runtime
