@@ -6,7 +6,8 @@ vectors. Import checks the whole file before it writes anything, so a bad line (
 with its number) leaves the store untouched; then it upserts the records by id in batches,
 embedding their texts with the configured embedder, so a file moves between deployments
 with different embedders. Imported records keep every field (`memory_hash` is recomputed
-from the text it is derived from); no deduplication, merging or enrichment runs.
+from the text it is derived from, and texts pass the target's redaction like every write);
+no deduplication, merging or enrichment runs.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pydantic import ValidationError
 from agent_memory_server.errors import InvalidRequest
 from agent_memory_server.models.memory_record import ExportedMemoryRecord, MemoryRecord
 from agent_memory_server.resources import Resources
+from agent_memory_server.services import redaction
 from agent_memory_server.services.long_term import content_hash
 
 PAGE = 128
@@ -140,7 +142,8 @@ async def _store(resources: Resources, records: list[ExportedMemoryRecord]) -> N
         digest = record.memory_hash or content_hash(record.text)
         return resources.keys.memory_hash(record.namespace, record.user_id, digest)
 
-    rows = [r.model_copy(update={"memory_hash": content_hash(r.text)}) for r in records]
+    redacted = redaction.records(resources.settings, records)  # like every write
+    rows = [r.model_copy(update={"memory_hash": content_hash(r.text)}) for r in redacted]
     previous = await store.get_many([r.id for r in rows])
     vectors = await resources.embedder.embed([r.text for r in rows])
     await store.upsert(list(zip(rows, vectors, strict=True)), reset_access=True)

@@ -199,3 +199,18 @@ async def test_import_re_embeds_with_the_target_embedder(
     assert [r.model_dump() for r in copies] == [r.model_dump() for r in originals]
     assert vectors[0] is not None and vectors[0].shape == (64,)
     assert [m.id for m in found.memories] == ["m03"]
+
+
+async def test_import_redacts_like_every_write(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    record = MemoryRecord(id="e1", text="Write to ada@example.org about the launch.")
+    path = tmp_path / "one.jsonl"
+    path.write_text(to_line(record) + "\n", encoding="utf-8")
+    async with open_resources(make_settings(entity_extraction="none", redact=["emails"])) as target:
+        assert await import_records(target, path) == 1
+        (stored,) = await target.long_term.get_many(["e1"])
+    assert stored is not None
+    assert stored.text == "Write to [REDACTED:email] about the launch."
+    assert stored.memory_hash == content_hash(stored.text)
+    assert stored.created_at == record.created_at
