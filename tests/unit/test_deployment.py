@@ -15,7 +15,7 @@ from agent_memory_server.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_SERVICES = ("api", "mcp", "worker")
-COMPOSE_ONLY = {"API_HOST_PORT", "MCP_HOST_PORT"}  # host ports, not server settings
+COMPOSE_ONLY = {"PUBLISH_ADDRESS", "API_HOST_PORT", "MCP_HOST_PORT"}  # not server settings
 
 
 def _find_compose() -> list[str] | None:
@@ -95,6 +95,8 @@ def test_the_stack_as_compose_resolves_it(compose: list[str], tmp_path: Path) ->
         "agent-memory", "api", "--host", "0.0.0.0", "--port", "8000"
     ]  # fmt: skip
     assert services["api"]["ports"][0]["published"] == "18000"
+    assert bare["api"]["ports"][0]["host_ip"] == "127.0.0.1"  # published beyond it on request
+    assert bare["mcp"]["ports"][0]["host_ip"] == "127.0.0.1"
     assert "/v1/health" in " ".join(services["api"]["healthcheck"]["test"])
     assert services["mcp"]["command"] == [
         "agent-memory", "mcp", "--mode", "streamable-http", "--host", "0.0.0.0", "--port", "9000"
