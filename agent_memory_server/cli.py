@@ -1,14 +1,20 @@
-"""The `agent-memory` command: version | api | mcp | task-worker | search | maintenance."""
+"""The `agent-memory` command: version | api | mcp | task-worker | search | export | import | ..."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import json
 import logging
-from collections.abc import Callable, Coroutine
+import shutil
+import signal
+import sys
+import tempfile
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import timedelta
-from typing import Annotated, Any, Literal, cast, get_args
+from pathlib import Path
+from typing import Annotated, Any, BinaryIO, Literal, cast, get_args
 
 import typer
 import uvicorn
@@ -31,6 +37,7 @@ from agent_memory_server.services.erasure import erase_user
 from agent_memory_server.services.maintenance import migrate, rebuild_index
 from agent_memory_server.services.search import search_memories
 from agent_memory_server.services.topic_model import model_topics
+from agent_memory_server.services.transfer import export_records, import_records, to_line
 from agent_memory_server.tasks.worker import run_worker
 
 logger = logging.getLogger(__name__)
@@ -131,6 +138,9 @@ def task_worker(
     settings = _settings()
 
     async def main() -> None:
+        task = asyncio.current_task()
+        if task is not None:  # `docker stop`: leave the docket and close Redis, then exit 0
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         async with open_resources(settings) as resources:
             server = None
             if metrics_port is not None:
@@ -150,7 +160,7 @@ def task_worker(
     except ConfigurationError as e:
         typer.echo(f"error: {e.message}", err=True)
         raise typer.Exit(1) from e
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         pass
 
 
@@ -160,6 +170,18 @@ def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     except MemoryServerError as e:  # a bad setting or request: its message, no traceback
         typer.echo(f"error: {e.message}", err=True)
         raise typer.Exit(1) from e
+
+
+@contextlib.contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (stdout may carry data), fed with (done, total)."""
+    with typer.progressbar(length=1, label=label, file=sys.stderr) as bar:
+
+        def update(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        yield update
 
 
 @app.command()
@@ -207,12 +229,7 @@ def rebuild_index_command() -> None:
 
     async def main() -> None:
         async with open_resources(settings, check_index=False) as resources:
-            with typer.progressbar(length=1, label="re-embedding") as bar:
-
-                def progress(done: int, total: int) -> None:
-                    bar.length = max(total, 1)
-                    bar.update(done - bar.pos)
-
+            with _progress("re-embedding") as progress:
                 count = await rebuild_index(resources, progress)
         typer.echo(f"re-embedded {count} memories with {resources.embedder.name}")
 
@@ -323,3 +340,68 @@ def schedule_task(
         typer.echo(f"scheduled {task_path} as {execution.key}")
 
     _run(main)
+
+
+@contextlib.contextmanager
+def _output(path: Path | None) -> Iterator[BinaryIO]:
+    if path is None:
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    with path.open("wb") as file:
+        yield file
+
+
+@app.command("export")
+def export_command(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of to stdout")
+    ] = None,
+    namespace: Annotated[str | None, typer.Option(help="Only this namespace")] = None,
+    user_id: Annotated[str | None, typer.Option(help="Only this user's memories")] = None,
+) -> None:
+    """Write long-term memories as JSON Lines: one whole record a line, no vectors."""
+    settings = _settings()
+    count = 0
+
+    async def main(out: BinaryIO) -> None:
+        nonlocal count
+        # The index is not read: exporting works whichever embedder built it.
+        async with open_resources(settings, check_index=False) as resources:
+            with _progress("exporting") as progress:
+                async for record in export_records(resources, namespace, user_id, progress):
+                    out.write(to_line(record).encode() + b"\n")
+                    count += 1
+
+    with _output(output) as out:
+        _run(lambda: main(out))
+    typer.echo(f"exported {count} memories", err=True)
+
+
+@contextlib.contextmanager
+def _input(path: Path) -> Iterator[Path]:
+    """The file to import; `-` spools stdin to a temporary file (the file is read twice)."""
+    if str(path) != "-":
+        yield path
+        return
+    with tempfile.NamedTemporaryFile(prefix="agent-memory-import-", suffix=".jsonl") as spool:
+        shutil.copyfileobj(sys.stdin.buffer, spool)
+        spool.flush()
+        yield Path(spool.name)
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(help="A file from `agent-memory export`, or - for stdin")],
+) -> None:
+    """Store the records of an export file by id, every field kept; texts are re-embedded."""
+    settings = _settings()
+
+    async def main(source: Path) -> None:
+        async with open_resources(settings) as resources:
+            with _progress("importing") as progress:
+                count = await import_records(resources, source, progress)
+        typer.echo(f"imported {count} memories (embedded with {resources.embedder.name})")
+
+    with _input(path) as source:
+        _run(lambda: main(source))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +21,14 @@ from redisvl.query.filter import FilterExpression
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.storage.filters import text_query_string
 from agent_memory_server.storage.keys import Keys
+from agent_memory_server.storage.replies import (
+    RANK_FIELDS,
+    Hit,
+    as_str,
+    knn_hits,
+    make_hit,
+    search_docs,
+)
 from agent_memory_server.storage.schema import TAG_SEPARATOR, VectorIndexParams, long_term_schema
 
 FIELDS = (
@@ -44,64 +51,6 @@ _DROP_POINTER = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
-
-
-# What a search leg returns per candidate: enough to rank it, not the whole record.
-RANK_FIELDS = ["memory_id", "created_at", "last_accessed", "importance"]
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One candidate of a search leg: id, ranking signals, and its distance or BM25 score."""
-
-    id: str
-    created_at: float
-    last_accessed: float
-    importance: float | None
-    distance: float | None = None
-    keyword_score: float | None = None
-
-
-def _hit(doc: dict[str, Any], **signal: float) -> Hit:
-    importance = doc.get("importance")
-    return Hit(
-        id=_text(doc["memory_id"]),
-        created_at=float(doc.get("created_at") or 0),
-        last_accessed=float(doc.get("last_accessed") or 0),
-        importance=None if importance in (None, "", b"") else float(importance),
-        **signal,
-    )
-
-
-def _search_docs(reply: Any) -> tuple[int, list[dict[str, Any]]]:
-    """Total and documents of a raw FT.SEARCH reply, RESP3 (a map) or RESP2 (a flat list).
-
-    With WITHSCORES, each document carries its score under "__score".
-    """
-    docs: list[dict[Any, Any]] = []
-    if isinstance(reply, dict):
-        for result in reply[b"results"]:
-            docs.append(dict(result[b"extra_attributes"]))
-            if b"score" in result:
-                docs[-1]["__score"] = result[b"score"]
-        total = reply[b"total_results"]
-    else:  # [total, key, (score,) [field, value, ...], key, ...]
-        total, rest = reply[0], reply[1:]
-        step = 3 if rest and not isinstance(rest[1], list) else 2  # a score after each key
-        for i in range(0, len(rest), step):
-            fields = rest[i + step - 1]
-            docs.append(dict(zip(fields[::2], fields[1::2], strict=True)))
-            if step == 3:
-                docs[-1]["__score"] = rest[i + 1]
-    return int(total), [{_text(name): value for name, value in d.items()} for d in docs]
-
-
-def _knn_hits(reply: Any) -> list[Hit]:
-    return [_hit(d, distance=float(d["vector_distance"])) for d in _search_docs(reply)[1]]
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def to_hash(record: MemoryRecord, vector: np.ndarray[Any, Any]) -> dict[str, Any]:
@@ -137,7 +86,7 @@ def from_fields(raw: dict[str, Any]) -> MemoryRecord:
         value = raw.get(name)
         if value is None or (value in (b"", "") and name not in ("text", "topics", "entities")):
             continue
-        text = _text(value)
+        text = as_str(value)
         if name in _TIMES:
             data[name] = datetime.fromtimestamp(float(text), UTC)
         elif name in ("topics", "entities"):
@@ -174,7 +123,7 @@ class LongTermStore:
             return None
         info = await self.index.info()
         for attribute in info.get("attributes", []):
-            values = [_text(v) if isinstance(v, bytes) else v for v in attribute]
+            values = [as_str(v) if isinstance(v, bytes) else v for v in attribute]
             if "vector" in values and "dim" in values:
                 return int(values[values.index("dim") + 1])
         return None
@@ -194,7 +143,7 @@ class LongTermStore:
             for key, memory_id in claims:
                 pipe.set(key, memory_id, nx=True, get=True)
             results = await pipe.execute()
-        return [None if r is None else _text(r) for r in results]
+        return [None if r is None else as_str(r) for r in results]
 
     async def exists(self, ids: Sequence[str]) -> list[bool]:
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -211,13 +160,21 @@ class LongTermStore:
     async def drop_pointer(self, key: str, memory_id: str) -> None:
         await self._drop_pointer(keys=[key], args=[memory_id])
 
-    async def upsert(self, rows: Sequence[tuple[MemoryRecord, np.ndarray[Any, Any]]]) -> None:
-        """Write records (replacing any with the same id) in one pipelined transaction."""
+    async def upsert(
+        self, rows: Sequence[tuple[MemoryRecord, np.ndarray[Any, Any]]], reset_access: bool = False
+    ) -> None:
+        """Write records (replacing any with the same id) in one pipelined transaction.
+
+        `reset_access` also drops the records' access statistics, so that `last_accessed` and
+        `access_count` read back exactly as written (imports).
+        """
         async with self.redis.pipeline(transaction=True) as pipe:
             for record, vector in rows:
                 key = self.keys.long_term(record.id)
                 pipe.delete(key)
                 pipe.hset(key, mapping=to_hash(record, vector))  # type: ignore[arg-type]
+                if reset_access:
+                    pipe.delete(self.keys.long_term_access(record.id))
             await pipe.execute()
 
     async def get_many(self, ids: Sequence[str]) -> list[MemoryRecord | None]:
@@ -233,9 +190,9 @@ class LongTermStore:
             if not row:
                 records.append(None)
                 continue
-            raw = {_text(name): value for name, value in row.items()}
+            raw = {as_str(name): value for name, value in row.items()}
             for name, value in access.items():
-                field = _text(name)
+                field = as_str(name)
                 if field in ACCESS_FIELDS and float(value) > float(raw.get(field) or 0):
                     raw[field] = value  # the later access (or the higher count) wins
             records.append(from_fields(raw))
@@ -309,14 +266,14 @@ class LongTermStore:
     ) -> list[Hit]:  # fmt: skip
         if distance_threshold is None:
             command = self._knn_command(vector, where, k)
-            return _knn_hits(await self.redis.execute_command(*command))  # type: ignore[no-untyped-call]
+            return knn_hits(await self.redis.execute_command(*command))  # type: ignore[no-untyped-call]
         query = VectorRangeQuery(
             vector=np.asarray(vector, dtype=np.float32).tobytes(), vector_field_name="vector",
             return_fields=RANK_FIELDS, filter_expression=where, num_results=k, dtype="float32",
             distance_threshold=distance_threshold,
         )  # fmt: skip
         docs = await self.index.query(query)
-        return [_hit(d, distance=float(d["vector_distance"])) for d in docs]
+        return [make_hit(d, distance=float(d["vector_distance"])) for d in docs]
 
     async def knn_with_total(
         self, vector: np.ndarray[Any, Any], where: FilterExpression | None, k: int
@@ -328,7 +285,7 @@ class LongTermStore:
             pipe.execute_command("FT.SEARCH", self.index.name, scope, "NOCONTENT",
                                  "LIMIT", 0, 0, "DIALECT", 2)  # fmt: skip
             knn_reply, count_reply = await pipe.execute()
-        return _knn_hits(knn_reply), _search_docs(count_reply)[0]
+        return knn_hits(knn_reply), search_docs(count_reply)[0]
 
     async def keyword(
         self, terms: Sequence[str], where: FilterExpression | None, k: int
@@ -349,8 +306,8 @@ class LongTermStore:
                 "FT.SEARCH", self.index.name, query_string, "WITHSCORES", "SCORER", "BM25STD",
                 "RETURN", len(RANK_FIELDS), *RANK_FIELDS, "LIMIT", 0, fetch, "DIALECT", 2,
             )  # fmt: skip
-            total, docs = _search_docs(reply)
-            hits = [_hit(doc, keyword_score=float(doc["__score"])) for doc in docs]
+            total, docs = search_docs(reply)
+            hits = [make_hit(doc, keyword_score=float(doc["__score"])) for doc in docs]
             tied = len(hits) > k and hits[k - 1].keyword_score == hits[-1].keyword_score
             if not tied or fetch >= min(total, MAX_TIE_FETCH):
                 boundary = hits[k - 1].keyword_score if len(hits) >= k else None
@@ -373,7 +330,7 @@ class LongTermStore:
         )  # fmt: skip
         query.paging(offset, limit)
         result = await self.index.search(query.query, query_params=query.params)
-        records = await self.get_many([_text(doc.memory_id) for doc in result.docs])
+        records = await self.get_many([as_str(doc.memory_id) for doc in result.docs])
         return [r for r in records if r is not None], int(result.total)
 
     async def count(self, where: FilterExpression | None) -> int:
@@ -401,7 +358,7 @@ class LongTermStore:
             async with self.redis.pipeline(transaction=False) as pipe:
                 for key in keys:
                     pipe.hget(key, "memory_id")
-                ids.extend(_text(raw) for raw in await pipe.execute() if raw is not None)
+                ids.extend(as_str(raw) for raw in await pipe.execute() if raw is not None)
             keys.clear()
 
         async for key in self.redis.scan_iter(match=f"{self.keys.long_term_prefix}*", count=batch):
