@@ -18,7 +18,6 @@ from typing import Annotated, Any, BinaryIO, Literal, cast, get_args
 
 import typer
 import uvicorn
-from prometheus_client import start_http_server
 
 from agent_memory_server import __version__
 from agent_memory_server.app import create_app
@@ -28,6 +27,7 @@ from agent_memory_server.errors import ConfigurationError, MemoryServerError
 from agent_memory_server.logs import configure_logging
 from agent_memory_server.mcp.http import HttpTransport
 from agent_memory_server.mcp.run import serve_http, serve_stdio
+from agent_memory_server.metrics import serve_metrics
 from agent_memory_server.models.filters import TagFilter
 from agent_memory_server.models.long_term import SearchMode, SearchRequest
 from agent_memory_server.models.maintenance import TopicModelRequest
@@ -142,18 +142,8 @@ def task_worker(
         if task is not None:  # `docker stop`: leave the docket and close Redis, then exit 0
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         async with open_resources(settings) as resources:
-            server = None
-            if metrics_port is not None:
-                server, _ = start_http_server(
-                    metrics_port, settings.host, registry=resources.metrics.registry
-                )
-                logger.info("worker metrics on http://%s:%d/metrics", settings.host, metrics_port)
-            try:
+            with serve_metrics(resources.metrics, settings.host, metrics_port):
                 await run_worker(resources, concurrency, timedelta(seconds=redelivery_timeout))
-            finally:
-                if server is not None:
-                    server.shutdown()
-                    server.server_close()
 
     try:
         asyncio.run(main())

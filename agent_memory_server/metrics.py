@@ -7,8 +7,14 @@ one per app and hands it to `open_resources`; the CLI's commands get one from `o
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, start_http_server
+
+logger = logging.getLogger(__name__)
 
 PREFIX = "agent_memory"
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -83,3 +89,18 @@ class Metrics:
     def render(self) -> bytes:
         """The registry in Prometheus' text exposition format."""
         return generate_latest(self.registry)
+
+
+@contextmanager
+def serve_metrics(metrics: Metrics, host: str, port: int | None) -> Iterator[None]:
+    """Serve `metrics` at http://host:port/metrics (a thread) while inside; None: nothing."""
+    if port is None:
+        yield
+        return
+    server, _ = start_http_server(port, host, registry=metrics.registry)
+    logger.info("metrics on http://%s:%d/metrics", host, port)
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
