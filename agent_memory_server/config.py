@@ -169,7 +169,7 @@ class Settings(BaseSettings):
     )
     hnsw_m: int = Field(default=16, ge=2, le=512)
     hnsw_ef_construction: int = Field(default=200, ge=4, le=4096)
-    hnsw_ef_runtime: int = Field(default=64, ge=1, le=4096)
+    hnsw_ef_runtime: int = Field(default=128, ge=1, le=4096)  # see the scale run in README
     hybrid_fusion: Literal["rrf", "minmax"] = Field(
         default="rrf", description="Weighted reciprocal-rank fusion, or min-max score fusion."
     )
