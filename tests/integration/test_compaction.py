@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -13,14 +12,14 @@ from agent_memory_server.config import Settings
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.services.compaction import find_semantic_duplicate
 from agent_memory_server.storage import maintenance_keys
-from agent_memory_server.tasks.context import bind_resources
 from agent_memory_server.tasks.maintenance_tasks import (
     compact_long_term_memory,
     periodic_compaction,
 )
-from agent_memory_server.tasks.worker import create_worker, drain
+from agent_memory_server.tasks.worker import drain
 from tests.conftest import AppClient
 from tests.support.llm_stub import LLMStub
+from tests.support.worker import run_worker_until
 
 BASE = 1_700_000_000
 FACT = "The user is allergic to peanuts."
@@ -268,15 +267,9 @@ async def test_a_worker_runs_periodic_compaction_by_itself(
         resources = app.resources
         resources.docket.register(periodic_compaction)  # until tasks/collection.py lists it
         resources.docket.register(compact_long_term_memory)
-        bind_resources(resources)
-        async with create_worker(resources, 2) as worker:
-            running = asyncio.create_task(worker.run_forever())
-            try:
-                for _ in range(300):  # the tick runs at worker start: well under 30 s
-                    if await _get(app, "c0") is None:
-                        break
-                    await asyncio.sleep(0.1)
-            finally:
-                running.cancel()
-                await asyncio.gather(running, return_exceptions=True)
+
+        async def compacted() -> bool:
+            return await _get(app, "c0") is None
+
+        await run_worker_until(resources, compacted)  # the tick runs at worker start
         assert [m["id"] for m in await _listing(app)] == ["other", "c4"]

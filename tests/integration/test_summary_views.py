@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections.abc import Callable
@@ -20,14 +19,14 @@ from agent_memory_server.services.summary_view_runs import execute_run
 from agent_memory_server.storage.connection import connect
 from agent_memory_server.storage.keys import Keys
 from agent_memory_server.storage.summary_views import SummaryViewStore
-from agent_memory_server.tasks.context import bind_resources
 from agent_memory_server.tasks.summary_view_tasks import (
     periodic_summary_views,
     run_summary_view_task,
 )
-from agent_memory_server.tasks.worker import create_worker, drain
+from agent_memory_server.tasks.worker import drain
 from tests.conftest import AppClient
 from tests.support.llm_stub import LLMStub
+from tests.support.worker import run_worker_until
 
 MEMORIES = [
     ("a1", "alice", "semantic", "Alice is allergic to peanuts."),
@@ -220,17 +219,11 @@ async def test_continuous_views_are_refreshed_by_the_workers(
         once = await _view(app, group_by=["user_id"])
         live = await _view(app, group_by=["user_id"], continuous=True)
         assert live["continuous"] is True and once["continuous"] is False
-        bind_resources(resources)
-        async with create_worker(resources, 2) as worker:  # with the periodic jobs
-            running = asyncio.create_task(worker.run_forever())
-            try:
-                for _ in range(300):  # the first tick runs at worker start: well under 30 s
-                    if len(await _partitions(app, live["id"])) == 3:
-                        break
-                    await asyncio.sleep(0.1)
-            finally:
-                running.cancel()
-                await asyncio.gather(running, return_exceptions=True)
+
+        async def refreshed() -> bool:
+            return len(await _partitions(app, live["id"])) == 3
+
+        await run_worker_until(resources, refreshed)  # the first tick runs at worker start
         users = {p["group"]["user_id"] for p in await _partitions(app, live["id"])}
         assert users == {"alice", "bob", "Alice"}
         assert await _partitions(app, once["id"]) == []  # not continuous: not run
