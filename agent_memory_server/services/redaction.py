@@ -70,4 +70,4 @@ def records(settings: Settings, items: Sequence[MemoryRecord]) -> list[MemoryRec
 
 
 def text(settings: Settings, value: str | None) -> str | None:
-    return None if value is None or not active(settings) else redact(settings, value)
+    return value if value is None or not active(settings) else redact(settings, value)
