@@ -51,11 +51,7 @@ async def resolve(
     namespace, owner = tenancy.own(namespace, user_id)
     if namespace is not None:
         ref = resources.working.ref(namespace, session_id)
-        meta = await resources.working.fields(ref, "user_id")
-        if meta is not None:
-            tenancy.check(namespace, meta["user_id"], f"Session {session_id!r}")
-        if meta is None or (user_id is not None and meta["user_id"] != user_id):
-            raise NotFound(f"Session {session_id!r} not found in namespace {namespace!r}")
+        _check_found(ref, user_id, await resources.working.fields(ref, "user_id"))
         return ref
     found = await resources.working.find(session_id, owner)
     refs = [r for r in found if tenancy.allowed(r.namespace, owner)]
@@ -69,6 +65,31 @@ async def resolve(
             f"Session id {session_id!r} exists in several namespaces ({spaces}): pass namespace"
         )
     return refs[0]
+
+
+def _check_found(ref: SessionRef, user_id: str | None, found: dict[str, Any] | None) -> None:
+    """A session read by namespace and id must be the caller's tenant's, and user_id's."""
+    if found is not None:
+        tenancy.check(ref.namespace, found.get("user_id"), f"Session {ref.session_id!r}")
+    if found is None or (user_id is not None and found.get("user_id") != user_id):
+        raise NotFound(f"Session {ref.session_id!r} not found in namespace {ref.namespace!r}")
+
+
+async def _read(
+    resources: Resources, session_id: str, namespace: str | None, user_id: str | None
+) -> tuple[SessionRef, dict[str, Any]]:
+    """`resolve` and the session's document; one read when the namespace is known."""
+    known, _ = tenancy.own(namespace, user_id)
+    if known is None:
+        ref = await resolve(resources, session_id, namespace, user_id)
+        doc = await resources.working.get(ref)
+    else:
+        ref = resources.working.ref(known, session_id)
+        doc = await resources.working.get(ref)
+        _check_found(ref, user_id, doc)
+    if doc is None:
+        raise NotFound(f"Session {session_id!r} not found")
+    return ref, doc
 
 
 def _with_usage(
@@ -91,12 +112,16 @@ def _with_usage(
 
 
 async def _after_write(
-    resources: Resources, ref: SessionRef, tokens: int, window: Window, limit: int | None
-) -> None:
-    """Remember the window and schedule summarization when the session passed its threshold."""
+    resources: Resources, ref: SessionRef, tokens: int, window: Window, limit: int | None,
+    stored: int | None,
+) -> None:  # fmt: skip
+    """Remember the window (unless `stored`, the session's, is it already) and schedule
+    summarization when the session passed its threshold."""
     if limit is None:
         return
-    if window.model_name is not None or window.context_window_max is not None:
+    if (window.model_name is not None or window.context_window_max is not None) and (
+        limit != stored
+    ):
         await resources.working.set_window(ref, limit)
     budget = budget_for(
         limit, resources.settings.summarization_threshold, resources.settings.summary_max_tokens
@@ -118,12 +143,10 @@ async def get_session(
     window: Window,
     recent_messages_limit: int | None = None,
 ) -> WorkingMemoryResponse:
-    ref = await resolve(resources, session_id, namespace, user_id)
-    doc = await resources.working.get(ref)
-    if doc is None:
-        raise NotFound(f"Session {session_id!r} not found")
-    limit = window.tokens() or doc.get("context_window_max")
-    await _after_write(resources, ref, int(doc.get("tokens", 0)), window, limit)
+    ref, doc = await _read(resources, session_id, namespace, user_id)
+    stored = doc.get("context_window_max")
+    limit = window.tokens() or stored
+    await _after_write(resources, ref, int(doc.get("tokens", 0)), window, limit, stored)
     await resources.working.touch(ref, utcnow(), doc.get("ttl_seconds"))
     if recent_messages_limit is not None:
         doc["messages"] = doc["messages"][-recent_messages_limit:] if recent_messages_limit else []
@@ -199,7 +222,7 @@ async def put_session(
             "updated_at": now.isoformat(),
         }
     created = await resources.working.put(ref, doc, ttl)
-    await _after_write(resources, ref, stored.tokens, window, limit)
+    await _after_write(resources, ref, stored.tokens, window, limit, limit)
     if resources.settings.long_term_memory:
         await schedule_session_processing(resources, ref, owner)
     return _with_usage(resources, doc, limit, new_session=created)
@@ -242,7 +265,9 @@ async def append_messages(
     result = await resources.working.append(
         ref, new_doc, [dump(m) for m in messages], tokens, context, now, ttl
     )
-    await _after_write(resources, ref, result.tokens, window, limit)
+    # A session this append created holds the window already.
+    stored = limit if result.created else (existing or {}).get("context_window_max")
+    await _after_write(resources, ref, result.tokens, window, limit, stored)
     if resources.settings.long_term_memory:
         await schedule_session_processing(
             resources, ref, (existing or {}).get("user_id") or user_id
