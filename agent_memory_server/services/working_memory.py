@@ -93,9 +93,9 @@ async def _read(
 
 
 def _with_usage(
-    resources: Resources, doc: dict[str, Any], window: int | None, **flags: bool | None
+    resources: Resources, response: WorkingMemoryResponse, window: int | None
 ) -> WorkingMemoryResponse:
-    response = WorkingMemoryResponse.model_validate({**doc, **flags})
+    """The response with how much of the window the session fills (none without a window)."""
     if window:
         budget = budget_for(
             window,
@@ -150,7 +150,7 @@ async def get_session(
     await resources.working.touch(ref, utcnow(), doc.get("ttl_seconds"))
     if recent_messages_limit is not None:
         doc["messages"] = doc["messages"][-recent_messages_limit:] if recent_messages_limit else []
-    return _with_usage(resources, doc, limit)
+    return _with_usage(resources, WorkingMemoryResponse.model_validate(doc), limit)
 
 
 async def put_session(
@@ -162,16 +162,7 @@ async def put_session(
     window: Window,
 ) -> WorkingMemoryResponse:
     """Replace a session (creating it if needed) and summarize later if it grew too long."""
-    if body.session_id is not None and body.session_id != session_id:
-        raise InvalidRequest(
-            f"Body session_id {body.session_id!r} does not match the path's {session_id!r}"
-        )
-    if namespace is not None and body.namespace is not None and namespace != body.namespace:
-        raise InvalidRequest(f"Namespace {namespace!r} in the query contradicts the body's")
-    if user_id is not None and body.user_id is not None and user_id != body.user_id:
-        raise InvalidRequest(f"user_id {user_id!r} in the query contradicts the body's")
-    if body.long_term_memory_strategy.strategy == "custom":
-        check_custom_prompt(body.long_term_memory_strategy.config)
+    _check_body(session_id, body, namespace, user_id)
     namespace = namespace if namespace is not None else body.namespace
     owner = user_id if user_id is not None else body.user_id
     namespace, owner = tenancy.own(namespace, owner)
@@ -187,7 +178,9 @@ async def put_session(
     tenancy.check(namespace, owner, f"Session {session_id!r}")
     limit = window.tokens()
     ref = resources.working.ref(namespace, session_id)
-    existing = await resources.working.fields(ref, "user_id", "context_window_max")
+    existing = await resources.working.fields(
+        ref, "user_id", "context_window_max", "created_at", "created_ts"
+    )
     if existing:
         tenancy.check(namespace, existing["user_id"], f"Session {session_id!r}")
     if existing and existing["user_id"] not in (None, owner):
@@ -196,36 +189,49 @@ async def put_session(
         limit = existing["context_window_max"]
     counter = resources.tokenizers.for_model(window.model_name)
     now = utcnow()
-    ttl = body.ttl_seconds or resources.settings.default_ttl_seconds
-    stored = StoredWorkingMemory(
-        **body.model_dump(
-            exclude={"session_id", "namespace", "user_id", "tokens", "ttl_seconds", "last_accessed"}
-        ),
-        session_id=session_id,
-        namespace=namespace,
-        user_id=owner,
+    pending = settings.extraction and any(m.discrete_memory_extracted == "f" for m in body.messages)
+    # Every value is valid already (the body was validated on the way in, the rest is ours):
+    # the session is assembled from them, not validated again.
+    stored = WorkingMemoryResponse.model_construct(
+        session_id=session_id, namespace=namespace, user_id=owner, messages=body.messages,
+        memories=body.memories, data=body.data, context=body.context,
+        long_term_memory_strategy=body.long_term_memory_strategy,
         tokens=_count(counter, body.messages, body.context),
-        ttl_seconds=ttl,
-        created_at=now,
-        updated_at=now,
-        last_accessed=now,
-        context_window_max=limit,
-    )
-    doc = {**dump(stored), "created_ts": now.timestamp(), "updated_ts": now.timestamp()}
-    doc["model_name"] = window.model_name
-    if resources.settings.extraction and any(
-        m.discrete_memory_extracted == "f" for m in body.messages
-    ):
-        doc["extraction_status"] = {
-            "state": "pending",
-            "error": None,
-            "updated_at": now.isoformat(),
-        }
-    created = await resources.working.put(ref, doc, ttl)
+        ttl_seconds=body.ttl_seconds or settings.default_ttl_seconds, created_at=now,
+        updated_at=now, last_accessed=now, context_window_max=limit,
+        extraction_status=(
+            {"state": "pending", "error": None, "updated_at": now.isoformat()} if pending else None
+        ),
+    )  # fmt: skip
+    doc = {**dump(stored, StoredWorkingMemory), "created_ts": now.timestamp()}
+    doc.update(updated_ts=now.timestamp(), model_name=window.model_name)
+    stored.new_session = not existing or not existing["created_at"]
+    if not stored.new_session:  # a replaced session keeps its creation time
+        assert existing is not None
+        doc.update(created_at=existing["created_at"], created_ts=existing["created_ts"])
+        validator = WorkingMemoryResponse.__pydantic_validator__
+        validator.validate_assignment(stored, "created_at", existing["created_at"])
+    await resources.working.put(ref, doc, stored.ttl_seconds)
     await _after_write(resources, ref, stored.tokens, window, limit, limit)
-    if resources.settings.long_term_memory:
+    if settings.long_term_memory:
         await schedule_session_processing(resources, ref, owner)
-    return _with_usage(resources, doc, limit, new_session=created)
+    return _with_usage(resources, stored, limit)
+
+
+def _check_body(
+    session_id: str, body: WorkingMemory, namespace: str | None, user_id: str | None
+) -> None:
+    """The body of a PUT must agree with its path and query."""
+    if body.session_id is not None and body.session_id != session_id:
+        raise InvalidRequest(
+            f"Body session_id {body.session_id!r} does not match the path's {session_id!r}"
+        )
+    if namespace is not None and body.namespace is not None and namespace != body.namespace:
+        raise InvalidRequest(f"Namespace {namespace!r} in the query contradicts the body's")
+    if user_id is not None and body.user_id is not None and user_id != body.user_id:
+        raise InvalidRequest(f"user_id {user_id!r} in the query contradicts the body's")
+    if body.long_term_memory_strategy.strategy == "custom":
+        check_custom_prompt(body.long_term_memory_strategy.config)
 
 
 async def append_messages(

@@ -134,21 +134,13 @@ class WorkingMemoryStore:
             for name, path in zip(names, paths, strict=True)
         }
 
-    async def put(self, ref: SessionRef, doc: dict[str, Any], ttl_seconds: int | None) -> bool:
-        """Replace the whole session, keeping its original creation time; True if created."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.json().get(ref.key, "$.created_at", "$.created_ts")
-            (existing,) = await pipe.execute()
-        created = not existing or not existing.get("$.created_at")
-        if not created:
-            doc["created_at"] = existing["$.created_at"][0]
-            doc["created_ts"] = existing["$.created_ts"][0]
-        async with self.redis.pipeline(transaction=True) as pipe:
+    async def put(self, ref: SessionRef, doc: dict[str, Any], ttl_seconds: int | None) -> None:
+        """Replace the whole session (the caller carries over its creation time)."""
+        async with self.redis.pipeline(transaction=ttl_seconds is not None) as pipe:
             pipe.json().set(ref.key, "$", doc)
             if ttl_seconds is not None:
                 pipe.expire(ref.key, ttl_seconds)
             await pipe.execute()
-        return created
 
     async def append(
         self,
