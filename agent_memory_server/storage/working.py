@@ -90,6 +90,9 @@ class WorkingMemoryStore:
         self.redis = redis
         self.keys = keys
         self.index = AsyncSearchIndex(working_memory_schema(keys), redis_client=redis)
+        # redis-py builds a new command object (and its callback table) on every .json():
+        # one for direct commands, and one per pipeline.
+        self._json = redis.json()
         self._fold = redis.register_script(_FOLD_SCRIPT)
         self._mark = redis.register_script(_MARK_SCRIPT)
         self._set_if_exists = redis.register_script(_SET_IF_EXISTS)
@@ -118,13 +121,13 @@ class WorkingMemoryStore:
         return refs
 
     async def get(self, ref: SessionRef) -> dict[str, Any] | None:
-        doc = await self.redis.json().get(ref.key)
+        doc = await self._json.get(ref.key)
         return doc if isinstance(doc, dict) else None
 
     async def fields(self, ref: SessionRef, *names: str) -> dict[str, Any] | None:
         """Some top-level fields of a session in one round trip; None if it does not exist."""
         paths = [f"$.{name}" for name in names]
-        raw: Any = await self.redis.json().get(ref.key, *paths)
+        raw: Any = await self._json.get(ref.key, *paths)
         if not raw:
             return None
         if len(names) == 1:
@@ -154,17 +157,18 @@ class WorkingMemoryStore:
     ) -> AppendResult:
         """Append messages in one transaction; creates the session from new_doc if missing."""
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.json().set(ref.key, "$", new_doc, nx=True)
+            doc = pipe.json()
+            doc.set(ref.key, "$", new_doc, nx=True)
             if messages:
-                pipe.json().arrappend(ref.key, "$.messages", *messages)
-            pipe.json().numincrby(ref.key, "$.tokens", tokens)
+                doc.arrappend(ref.key, "$.messages", *messages)
+            doc.numincrby(ref.key, "$.tokens", tokens)
             for path, value in timestamps(now).items():
-                pipe.json().set(ref.key, f"$.{path}", value)
-            pipe.json().set(ref.key, "$.last_accessed", now.isoformat())
+                doc.set(ref.key, f"$.{path}", value)
+            doc.set(ref.key, "$.last_accessed", now.isoformat())
             if context is not None:
-                pipe.json().set(ref.key, "$.context", context)
+                doc.set(ref.key, "$.context", context)
             if ttl_seconds is not None:
-                pipe.json().set(ref.key, "$.ttl_seconds", ttl_seconds)
+                doc.set(ref.key, "$.ttl_seconds", ttl_seconds)
                 pipe.expire(ref.key, ttl_seconds)
             results = await pipe.execute()
         total = results[2 if messages else 1]
@@ -173,14 +177,14 @@ class WorkingMemoryStore:
 
     async def touch(self, ref: SessionRef, now: datetime, ttl_seconds: int | None) -> None:
         """Record an access; a session with a TTL gets its full TTL again."""
-        async with self.redis.pipeline(transaction=True) as pipe:
+        async with self.redis.pipeline(transaction=ttl_seconds is not None) as pipe:
             pipe.json().set(ref.key, "$.last_accessed", now.isoformat(), xx=True)
             if ttl_seconds is not None:
                 pipe.expire(ref.key, ttl_seconds)
             await pipe.execute()
 
     async def set_window(self, ref: SessionRef, window: int) -> None:
-        await self.redis.json().set(ref.key, "$.context_window_max", window, xx=True)
+        await self._json.set(ref.key, "$.context_window_max", window, xx=True)
 
     async def fold(
         self,
