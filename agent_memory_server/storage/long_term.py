@@ -7,10 +7,9 @@ with SET NX, so two concurrent writers of the same text cannot both insert it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -22,15 +21,9 @@ from redisvl.query.filter import FilterExpression
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.storage.filters import text_query_string
 from agent_memory_server.storage.keys import Keys
+from agent_memory_server.storage.record_hash import decoded as _text
+from agent_memory_server.storage.record_hash import from_fields, to_hash
 from agent_memory_server.storage.schema import TAG_SEPARATOR, VectorIndexParams, long_term_schema
-
-FIELDS = (
-    "memory_id", "text", "session_id", "user_id", "namespace", "memory_type", "topics", "entities",
-    "pinned", "access_count", "created_at", "updated_at", "last_accessed", "persisted_at",
-    "event_date", "memory_hash", "discrete_memory_extracted", "extracted_from",
-    "extraction_strategy", "metadata",
-)  # fmt: skip
-_TIMES = ("created_at", "updated_at", "last_accessed", "persisted_at", "event_date")
 
 MAX_TIE_FETCH = 2000
 _HSET_IF_EXISTS = """
@@ -98,60 +91,6 @@ def _search_docs(reply: Any) -> tuple[int, list[dict[str, Any]]]:
 
 def _knn_hits(reply: Any) -> list[Hit]:
     return [_hit(d, distance=float(d["vector_distance"])) for d in _search_docs(reply)[1]]
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def to_hash(record: MemoryRecord, vector: np.ndarray[Any, Any]) -> dict[str, Any]:
-    """The hash fields of a record; absent optionals are left out (no tag, no number)."""
-    data = record.model_dump(mode="python")
-    data["memory_id"] = data.pop("id")  # "id" is the key of a search result document
-    fields: dict[str, Any] = {"vector": np.asarray(vector, dtype=np.float32).tobytes()}
-    for name in FIELDS:
-        value = data.get(name)
-        if value is None:
-            continue
-        if name in _TIMES:
-            fields[name] = value.timestamp()
-        elif name in ("topics", "entities"):
-            clean = [v.replace(TAG_SEPARATOR, "/").strip() for v in value]
-            fields[name] = TAG_SEPARATOR.join(v for v in clean if v)
-        elif name in ("extracted_from", "metadata"):
-            fields[name] = json.dumps(value)
-        elif name == "pinned":
-            fields[name] = "t" if value else "f"
-        else:
-            fields[name] = value.value if hasattr(value, "value") else value
-    importance = (record.metadata or {}).get("importance")
-    if isinstance(importance, int | float) and not isinstance(importance, bool):
-        fields["importance"] = float(importance)
-    return fields
-
-
-def from_fields(raw: dict[str, Any]) -> MemoryRecord:
-    """A record from hash or search-result fields (bytes or str values)."""
-    data: dict[str, Any] = {}
-    for name in FIELDS:
-        value = raw.get(name)
-        if value is None or (value in (b"", "") and name not in ("text", "topics", "entities")):
-            continue
-        text = _text(value)
-        if name in _TIMES:
-            data[name] = datetime.fromtimestamp(float(text), UTC)
-        elif name in ("topics", "entities"):
-            data[name] = [v for v in text.split(TAG_SEPARATOR) if v]
-        elif name in ("extracted_from", "metadata"):
-            data[name] = json.loads(text)
-        elif name == "pinned":
-            data[name] = text == "t"
-        elif name == "access_count":
-            data[name] = int(float(text))
-        else:
-            data[name] = text
-    data["id"] = data.pop("memory_id")
-    return MemoryRecord.model_validate(data)
 
 
 class LongTermStore:

@@ -1,0 +1,75 @@
+"""A long-term record as the fields of its Redis hash, and back (storage/long_term.py)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from agent_memory_server.models.memory_record import MemoryRecord
+from agent_memory_server.storage.schema import TAG_SEPARATOR
+
+FIELDS = (
+    "memory_id", "text", "session_id", "user_id", "namespace", "memory_type", "topics", "entities",
+    "pinned", "access_count", "created_at", "updated_at", "last_accessed", "persisted_at",
+    "event_date", "memory_hash", "discrete_memory_extracted", "extracted_from",
+    "extraction_strategy", "metadata",
+)  # fmt: skip
+_TIMES = ("created_at", "updated_at", "last_accessed", "persisted_at", "event_date")
+
+
+def decoded(value: Any) -> str:
+    """A hash or reply value as text (bytes or str)."""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def to_hash(record: MemoryRecord, vector: np.ndarray[Any, Any]) -> dict[str, Any]:
+    """The hash fields of a record; absent optionals are left out (no tag, no number)."""
+    data = record.model_dump(mode="python")
+    data["memory_id"] = data.pop("id")  # "id" is the key of a search result document
+    fields: dict[str, Any] = {"vector": np.asarray(vector, dtype=np.float32).tobytes()}
+    for name in FIELDS:
+        value = data.get(name)
+        if value is None:
+            continue
+        if name in _TIMES:
+            fields[name] = value.timestamp()
+        elif name in ("topics", "entities"):
+            clean = [v.replace(TAG_SEPARATOR, "/").strip() for v in value]
+            fields[name] = TAG_SEPARATOR.join(v for v in clean if v)
+        elif name in ("extracted_from", "metadata"):
+            fields[name] = json.dumps(value)
+        elif name == "pinned":
+            fields[name] = "t" if value else "f"
+        else:
+            fields[name] = value.value if hasattr(value, "value") else value
+    importance = (record.metadata or {}).get("importance")
+    if isinstance(importance, int | float) and not isinstance(importance, bool):
+        fields["importance"] = float(importance)
+    return fields
+
+
+def from_fields(raw: dict[str, Any]) -> MemoryRecord:
+    """A record from hash or search-result fields (bytes or str values)."""
+    data: dict[str, Any] = {}
+    for name in FIELDS:
+        value = raw.get(name)
+        if value is None or (value in (b"", "") and name not in ("text", "topics", "entities")):
+            continue
+        text = decoded(value)
+        if name in _TIMES:
+            data[name] = datetime.fromtimestamp(float(text), UTC)
+        elif name in ("topics", "entities"):
+            data[name] = [v for v in text.split(TAG_SEPARATOR) if v]
+        elif name in ("extracted_from", "metadata"):
+            data[name] = json.loads(text)
+        elif name == "pinned":
+            data[name] = text == "t"
+        elif name == "access_count":
+            data[name] = int(float(text))
+        else:
+            data[name] = text
+    data["id"] = data.pop("memory_id")
+    return MemoryRecord.model_validate(data)
