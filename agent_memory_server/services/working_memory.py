@@ -10,6 +10,7 @@ a write naming another user is refused (409).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from agent_memory_server.errors import Conflict, InvalidRequest, NotFound
@@ -39,6 +40,14 @@ class Window:
 
     def tokens(self) -> int | None:
         return context_window(self.model_name, self.context_window_max)
+
+    def is_known(self) -> bool:
+        """False when `tokens` would refuse the model name."""
+        try:
+            self.tokens()
+        except InvalidRequest:
+            return False
+        return True
 
 
 async def resolve(
@@ -76,16 +85,19 @@ def _check_found(ref: SessionRef, user_id: str | None, found: dict[str, Any] | N
 
 
 async def _read(
-    resources: Resources, session_id: str, namespace: str | None, user_id: str | None
-) -> tuple[SessionRef, dict[str, Any]]:
-    """`resolve` and the session's document; one read when the namespace is known."""
+    resources: Resources, session_id: str, namespace: str | None, user_id: str | None,
+    now: datetime, touch: bool,
+) -> tuple[SessionRef, dict[str, Any]]:  # fmt: skip
+    """`resolve` and the session's document, read in one step with the record of its access
+    (when `touch`, and only if the caller may read it)."""
     known, _ = tenancy.own(namespace, user_id)
     if known is None:
         ref = await resolve(resources, session_id, namespace, user_id)
-        doc = await resources.working.get(ref)
+        doc = await resources.working.read(ref, now, touch)
     else:
         ref = resources.working.ref(known, session_id)
-        doc = await resources.working.get(ref)
+        readable, owner = tenancy.owner_to_see(known, user_id)
+        doc = await resources.working.read(ref, now, touch and readable, owner)
         _check_found(ref, user_id, doc)
     if doc is None:
         raise NotFound(f"Session {session_id!r} not found")
@@ -143,11 +155,11 @@ async def get_session(
     window: Window,
     recent_messages_limit: int | None = None,
 ) -> WorkingMemoryResponse:
-    ref, doc = await _read(resources, session_id, namespace, user_id)
+    # An unknown model is refused after the read (a missing session is a 404 first), untouched.
+    ref, doc = await _read(resources, session_id, namespace, user_id, utcnow(), window.is_known())
     stored = doc.get("context_window_max")
     limit = window.tokens() or stored
     await _after_write(resources, ref, int(doc.get("tokens", 0)), window, limit, stored)
-    await resources.working.touch(ref, utcnow(), doc.get("ttl_seconds"))
     if recent_messages_limit is not None:
         doc["messages"] = doc["messages"][-recent_messages_limit:] if recent_messages_limit else []
     return _with_usage(resources, WorkingMemoryResponse.model_validate(doc), limit)

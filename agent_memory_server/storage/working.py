@@ -56,6 +56,21 @@ end
 return marked
 """
 
+# Read a session and record the access in the same step; returns the document as it was read.
+# The access (last_accessed; a TTL renewed) is recorded when ARGV[1] is '*', or '=' and the
+# session's user_id is ARGV[2]; '-' only reads.
+_READ_AND_TOUCH = """
+local doc = redis.call('JSON.GET', KEYS[1])
+if not doc or ARGV[1] == '-' then return doc end
+if ARGV[1] == '=' and cjson.decode(redis.call('JSON.GET', KEYS[1], '$.user_id'))[1] ~= ARGV[2] then
+  return doc
+end
+redis.call('JSON.SET', KEYS[1], '$.last_accessed', ARGV[3], 'XX')
+local ttl = cjson.decode(redis.call('JSON.GET', KEYS[1], '$.ttl_seconds'))[1]
+if type(ttl) == 'number' then redis.call('EXPIRE', KEYS[1], ttl) end
+return doc
+"""
+
 _SET_IF_EXISTS = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('JSON.SET', KEYS[1], ARGV[1], ARGV[2])
@@ -96,6 +111,7 @@ class WorkingMemoryStore:
         self._fold = redis.register_script(_FOLD_SCRIPT)
         self._mark = redis.register_script(_MARK_SCRIPT)
         self._set_if_exists = redis.register_script(_SET_IF_EXISTS)
+        self._read_and_touch = redis.register_script(_READ_AND_TOUCH)
 
     async def create_index(self) -> None:
         if not await self.index.exists():
@@ -175,13 +191,17 @@ class WorkingMemoryStore:
         total_tokens = int(total[0] if isinstance(total, list) else total)
         return AppendResult(created=bool(results[0]), tokens=total_tokens)
 
-    async def touch(self, ref: SessionRef, now: datetime, ttl_seconds: int | None) -> None:
-        """Record an access; a session with a TTL gets its full TTL again."""
-        async with self.redis.pipeline(transaction=ttl_seconds is not None) as pipe:
-            pipe.json().set(ref.key, "$.last_accessed", now.isoformat(), xx=True)
-            if ttl_seconds is not None:
-                pipe.expire(ref.key, ttl_seconds)
-            await pipe.execute()
+    async def read(
+        self, ref: SessionRef, now: datetime, touch: bool, owner: str | None = None
+    ) -> dict[str, Any] | None:
+        """The session as it is, with its access recorded in the same step (last_accessed; a
+        TTL renewed) when `touch` and, if `owner` is given, the session is that user's."""
+        mode = "-" if not touch else "*" if owner is None else "="
+        raw = await self._read_and_touch(
+            keys=[ref.key], args=[mode, owner or "", json.dumps(now.isoformat())]
+        )
+        doc = None if raw is None else json.loads(raw)
+        return doc if isinstance(doc, dict) else None
 
     async def set_window(self, ref: SessionRef, window: int) -> None:
         await self._json.set(ref.key, "$.context_window_max", window, xx=True)
