@@ -18,6 +18,7 @@ from agent_memory_server.api.routes import (
     health,
     long_term,
     maintenance,
+    metrics,
     prompt,
     sessions,
     summary_views,
@@ -27,8 +28,12 @@ from agent_memory_server.api.routes import (
 )
 from agent_memory_server.config import Settings
 from agent_memory_server.http_auth import AuthMiddleware
+from agent_memory_server.http_limits import BodySizeLimit
+from agent_memory_server.http_observer import RequestObserver
+from agent_memory_server.logs import configure_logging
 from agent_memory_server.mcp.http import namespaced_routes, transport_app, transport_paths
 from agent_memory_server.mcp.server import create_mcp_server
+from agent_memory_server.metrics import Metrics
 from agent_memory_server.resources import Resources, open_resources
 from agent_memory_server.tasks.worker import embedded_worker
 
@@ -51,14 +56,22 @@ def create_app(settings: Settings) -> FastAPI:
         return opened
 
     mcp_app = transport_app(create_mcp_server(resources), "streamable-http")
+    app_metrics = Metrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with open_resources(settings) as opened, embedded_worker(opened):
+        async with (
+            open_resources(settings, metrics=app_metrics) as opened,
+            embedded_worker(opened) as worker,
+        ):
             app.state.resources = opened
+            app.state.worker_task = worker
             _freeze_startup_heap()
-            async with mcp_app.router.lifespan_context(mcp_app):
-                yield
+            try:
+                async with mcp_app.router.lifespan_context(mcp_app):
+                    yield
+            finally:
+                app.state.worker_task = None
 
     app = FastAPI(
         title="agent-memory-server",
@@ -66,9 +79,14 @@ def create_app(settings: Settings) -> FastAPI:
         description="Working and long-term memory for AI agents.",
         lifespan=lifespan,
     )
+    app.state.worker_task = None
     install_error_handlers(app)
     app.add_middleware(AuthMiddleware)
+    # The last added is the outermost: the request log and metrics also see refused requests.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestObserver, metrics=app_metrics)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(working_memory.router)
     app.include_router(sessions.router)
     app.include_router(long_term.router)
@@ -82,5 +100,10 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def create_app_from_env() -> FastAPI:
-    """Factory for `uvicorn --factory` and `agent-memory api --reload`: settings from the env."""
-    return create_app(Settings())
+    """Factory for `uvicorn --factory` and `agent-memory api --reload`: settings from the env.
+
+    Logging is set up here too: a reloading server builds the app in a fresh process.
+    """
+    settings = Settings()
+    configure_logging(settings)
+    return create_app(settings)

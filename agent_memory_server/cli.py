@@ -1,15 +1,20 @@
-"""The `agent-memory` command: version | api | mcp | task-worker | search | maintenance."""
+"""The `agent-memory` command: version | api | mcp | task-worker | search | export | import | ..."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import json
 import logging
+import shutil
+import signal
 import sys
-from collections.abc import Callable, Coroutine
+import tempfile
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import timedelta
-from typing import Annotated, Any, Literal, cast, get_args
+from pathlib import Path
+from typing import Annotated, Any, BinaryIO, Literal, cast, get_args
 
 import typer
 import uvicorn
@@ -19,8 +24,10 @@ from agent_memory_server.app import create_app
 from agent_memory_server.cli_tokens import token_app
 from agent_memory_server.config import Settings
 from agent_memory_server.errors import ConfigurationError, MemoryServerError
+from agent_memory_server.logs import configure_logging
 from agent_memory_server.mcp.http import HttpTransport
 from agent_memory_server.mcp.run import serve_http, serve_stdio
+from agent_memory_server.metrics import serve_metrics
 from agent_memory_server.models.filters import TagFilter
 from agent_memory_server.models.long_term import SearchMode, SearchRequest
 from agent_memory_server.models.maintenance import TopicModelRequest
@@ -30,7 +37,10 @@ from agent_memory_server.services.erasure import erase_user
 from agent_memory_server.services.maintenance import migrate, rebuild_index
 from agent_memory_server.services.search import search_memories
 from agent_memory_server.services.topic_model import model_topics
+from agent_memory_server.services.transfer import export_records, import_records, to_line
 from agent_memory_server.tasks.worker import run_worker
+
+logger = logging.getLogger(__name__)
 
 app = typer.Typer(help="agent-memory-server: memory for AI agents.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
@@ -38,11 +48,7 @@ app.add_typer(token_app, name="token")
 
 def _settings() -> Settings:
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level,
-        stream=sys.stderr,  # stdout is reserved for protocol frames in stdio mode
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(settings)  # stderr: stdout is reserved for protocol frames in stdio mode
     return settings
 
 
@@ -62,6 +68,8 @@ def api(
     settings = _settings()
     host = host or settings.host
     port = port or settings.port
+    # Our request log replaces uvicorn's access log, and uvicorn's own records go through
+    # our handler (log_config=None), so that LOG_FORMAT=json gives JSON lines only.
     if reload:
         uvicorn.run(
             "agent_memory_server.app:create_app_from_env",
@@ -69,15 +77,18 @@ def api(
             port=port,
             reload=True,
             factory=True,
+            log_config=None,
+            access_log=False,
         )
         return
     warning = exposure_warning(settings, host)
     if warning:
-        logging.getLogger(__name__).warning(warning)
+        logger.warning(warning)
     try:
         uvicorn.run(
-            create_app(settings), host=host, port=port, log_level=settings.log_level.lower()
-        )
+            create_app(settings), host=host, port=port, log_level=settings.log_level.lower(),
+            log_config=None, access_log=False,
+        )  # fmt: skip
     except ConfigurationError as e:
         typer.echo(f"error: {e.message}", err=True)
         raise typer.Exit(1) from e
@@ -106,7 +117,7 @@ def mcp(
             bind = host or settings.host
             warning = exposure_warning(settings, bind)
             if warning:
-                logging.getLogger(__name__).warning(warning)
+                logger.warning(warning)
             _run(lambda: serve_http(settings, transport, bind, port or settings.mcp_port))
     except (KeyboardInterrupt, asyncio.CancelledError):
         pass
@@ -118,20 +129,28 @@ def task_worker(
     redelivery_timeout: Annotated[
         int, typer.Option(min=1, help="Seconds before an unacknowledged task is redelivered")
     ] = 300,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(min=1, max=65535, help="Serve Prometheus metrics on this port (HOST)"),
+    ] = None,
 ) -> None:
     """Run a separate Docket worker (scale out: run as many as you like)."""
     settings = _settings()
 
     async def main() -> None:
+        task = asyncio.current_task()
+        if task is not None:  # `docker stop`: leave the docket and close Redis, then exit 0
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         async with open_resources(settings) as resources:
-            await run_worker(resources, concurrency, timedelta(seconds=redelivery_timeout))
+            with serve_metrics(resources.metrics, settings.host, metrics_port):
+                await run_worker(resources, concurrency, timedelta(seconds=redelivery_timeout))
 
     try:
         asyncio.run(main())
     except ConfigurationError as e:
         typer.echo(f"error: {e.message}", err=True)
         raise typer.Exit(1) from e
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         pass
 
 
@@ -141,6 +160,18 @@ def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     except MemoryServerError as e:  # a bad setting or request: its message, no traceback
         typer.echo(f"error: {e.message}", err=True)
         raise typer.Exit(1) from e
+
+
+@contextlib.contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr (stdout may carry data), fed with (done, total)."""
+    with typer.progressbar(length=1, label=label, file=sys.stderr) as bar:
+
+        def update(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+        yield update
 
 
 @app.command()
@@ -188,12 +219,7 @@ def rebuild_index_command() -> None:
 
     async def main() -> None:
         async with open_resources(settings, check_index=False) as resources:
-            with typer.progressbar(length=1, label="re-embedding") as bar:
-
-                def progress(done: int, total: int) -> None:
-                    bar.length = max(total, 1)
-                    bar.update(done - bar.pos)
-
+            with _progress("re-embedding") as progress:
                 count = await rebuild_index(resources, progress)
         typer.echo(f"re-embedded {count} memories with {resources.embedder.name}")
 
@@ -304,3 +330,68 @@ def schedule_task(
         typer.echo(f"scheduled {task_path} as {execution.key}")
 
     _run(main)
+
+
+@contextlib.contextmanager
+def _output(path: Path | None) -> Iterator[BinaryIO]:
+    if path is None:
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    with path.open("wb") as file:
+        yield file
+
+
+@app.command("export")
+def export_command(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of to stdout")
+    ] = None,
+    namespace: Annotated[str | None, typer.Option(help="Only this namespace")] = None,
+    user_id: Annotated[str | None, typer.Option(help="Only this user's memories")] = None,
+) -> None:
+    """Write long-term memories as JSON Lines: one whole record a line, no vectors."""
+    settings = _settings()
+    count = 0
+
+    async def main(out: BinaryIO) -> None:
+        nonlocal count
+        # The index is not read: exporting works whichever embedder built it.
+        async with open_resources(settings, check_index=False) as resources:
+            with _progress("exporting") as progress:
+                async for record in export_records(resources, namespace, user_id, progress):
+                    out.write(to_line(record).encode() + b"\n")
+                    count += 1
+
+    with _output(output) as out:
+        _run(lambda: main(out))
+    typer.echo(f"exported {count} memories", err=True)
+
+
+@contextlib.contextmanager
+def _input(path: Path) -> Iterator[Path]:
+    """The file to import; `-` spools stdin to a temporary file (the file is read twice)."""
+    if str(path) != "-":
+        yield path
+        return
+    with tempfile.NamedTemporaryFile(prefix="agent-memory-import-", suffix=".jsonl") as spool:
+        shutil.copyfileobj(sys.stdin.buffer, spool)
+        spool.flush()
+        yield Path(spool.name)
+
+
+@app.command("import")
+def import_command(
+    path: Annotated[Path, typer.Argument(help="A file from `agent-memory export`, or - for stdin")],
+) -> None:
+    """Store the records of an export file by id, every field kept; texts are re-embedded."""
+    settings = _settings()
+
+    async def main(source: Path) -> None:
+        async with open_resources(settings) as resources:
+            with _progress("importing") as progress:
+                count = await import_records(resources, source, progress)
+        typer.echo(f"imported {count} memories (embedded with {resources.embedder.name})")
+
+    with _input(path) as source:
+        _run(lambda: main(source))

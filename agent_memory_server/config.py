@@ -52,6 +52,18 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="text: one readable line per record; json: one JSON object per line.",
+    )
+
+    # --- Limits ----------------------------------------------------------------------------
+    max_request_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="Largest request body accepted (413)."
+    )
+    max_messages_per_request: int = Field(
+        default=10_000, ge=1, le=1_000_000, description="Messages one PUT or append may carry."
+    )
 
     # --- Auth ------------------------------------------------------------------------------
     auth_mode: Literal["none", "token", "jwt"] = Field(
@@ -157,7 +169,7 @@ class Settings(BaseSettings):
     )
     hnsw_m: int = Field(default=16, ge=2, le=512)
     hnsw_ef_construction: int = Field(default=200, ge=4, le=4096)
-    hnsw_ef_runtime: int = Field(default=64, ge=1, le=4096)
+    hnsw_ef_runtime: int = Field(default=128, ge=1, le=4096)  # see the scale run in README
     hybrid_fusion: Literal["rrf", "minmax"] = Field(
         default="rrf", description="Weighted reciprocal-rank fusion, or min-max score fusion."
     )

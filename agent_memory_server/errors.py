@@ -21,6 +21,10 @@ class InvalidRequest(MemoryServerError):
     """The request is malformed or contradicts itself."""
 
 
+class LimitExceeded(MemoryServerError):
+    """The request is well-formed but over a configured limit (the message names the setting)."""
+
+
 class Conflict(MemoryServerError):
     """The request conflicts with stored state (ambiguous session, owner mismatch)."""
 

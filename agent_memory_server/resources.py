@@ -14,7 +14,8 @@ from redis.asyncio import Redis
 
 from agent_memory_server.config import Settings
 from agent_memory_server.errors import ConfigurationError
-from agent_memory_server.providers.embeddings import Embedder, create_embedder
+from agent_memory_server.metrics import Metrics
+from agent_memory_server.providers.embeddings import Embedder, MeasuredEmbedder, create_embedder
 from agent_memory_server.providers.entities import (
     EntityExtractor,
     NERUnavailable,
@@ -54,6 +55,7 @@ class Resources:
     entities: EntityExtractor | None
     topics: EmbeddingTopicExtractor | None
     tagger: LLMTagger | None
+    metrics: Metrics
 
 
 @asynccontextmanager
@@ -75,14 +77,16 @@ async def open_redis(settings: Settings) -> AsyncIterator[tuple[Redis, str]]:
 
 @asynccontextmanager
 async def open_resources(
-    settings: Settings, *, check_index: bool = True
+    settings: Settings, *, check_index: bool = True, metrics: Metrics | None = None
 ) -> AsyncIterator[Resources]:
     """Start or connect to Redis, check it, create indexes, open clients; close all on exit.
 
     Args:
         check_index: refuse to start when the long-term index was built by another embedder
             (False only for `agent-memory rebuild-index`, which fixes exactly that).
+        metrics: the registry the providers and the worker report to (default: a new one).
     """
+    metrics = Metrics() if metrics is None else metrics
     async with AsyncExitStack() as stack:
         redis, url = await stack.enter_async_context(open_redis(settings))
         keys = Keys(settings.key_prefix)
@@ -90,10 +94,12 @@ async def open_resources(
         await working.create_index()
         cache_dir = settings.tokenizer_cache_dir or settings.data_dir / "tiktoken"
         tokenizers = await asyncio.to_thread(Tokenizers, cache_dir)
-        llm = create_chat_model(settings)
+        llm = create_chat_model(settings, metrics)
         if llm is not None:
             stack.push_async_callback(llm.close)
-        embedder = await asyncio.to_thread(create_embedder, settings)
+        embedder: Embedder = MeasuredEmbedder(
+            await asyncio.to_thread(create_embedder, settings), settings.embedding_provider, metrics
+        )
         params = VectorIndexParams(
             embedder.dimension, settings.hnsw_m, settings.hnsw_ef_construction,
             settings.hnsw_ef_runtime,
@@ -124,7 +130,7 @@ async def open_resources(
             topics = EmbeddingTopicExtractor(embedder, labels)
         yield Resources(
             settings, url, redis, keys, working, tokenizers, llm, docket, embedder, long_term,
-            entities, topics, tagger,
+            entities, topics, tagger, metrics,
         )  # fmt: skip
 
 

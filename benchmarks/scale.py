@@ -140,9 +140,9 @@ def main() -> None:
             )
             print(f"memory: {used / 2**30:.2f} GiB, {used / args.records:,.0f} bytes per record")
             picks = rng.choice(args.records, args.queries, replace=False)
-            queries = vecs[picks] + 0.3 * rng.standard_normal((args.queries, DIM)).astype(
-                np.float32
-            )
+            # Noise of norm about 0.3 on a unit vector: a paraphrase-like query (cosine ~0.95).
+            noise = rng.standard_normal((args.queries, DIM)).astype(np.float32)
+            queries = vecs[picks] + 0.3 * noise / np.sqrt(DIM)
             queries /= np.linalg.norm(queries, axis=1, keepdims=True)
             exact = [set(f"r{j}" for j in np.argsort(-(vecs @ q))[:10]) for q in queries]
             idx = keys.long_term_index

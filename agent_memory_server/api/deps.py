@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request, Response
 from pydantic import BaseModel
 
-from agent_memory_server.models.common import Identifier
+from agent_memory_server.models.common import IDENTIFIER_PATTERN, Identifier
 from agent_memory_server.resources import Resources
 from agent_memory_server.services.working_memory import Window
 
@@ -23,7 +23,9 @@ async def get_resources(request: Request) -> Resources:
 
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
-SessionId = Annotated[str, Path(min_length=1, max_length=256, description="Session id")]
+SessionId = Annotated[
+    str, Path(min_length=1, max_length=256, pattern=IDENTIFIER_PATTERN, description="Session id")
+]
 
 NamespaceQuery = Annotated[Identifier | None, Query(description="Namespace of the session")]
 UserIdQuery = Annotated[Identifier | None, Query(description="Owner of the session")]

@@ -13,6 +13,7 @@ STATUS: dict[type[errors.MemoryServerError], int] = {
     errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.Conflict: 409,
+    errors.LimitExceeded: 422,
     errors.BackendUnavailable: 503,
     errors.ConfigurationError: 503,
     errors.FeatureUnavailable: 501,

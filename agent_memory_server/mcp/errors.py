@@ -34,6 +34,7 @@ INFO, WARNING, ERROR = logging.INFO, logging.WARNING, logging.ERROR
 KINDS: list[tuple[type[errors.MemoryServerError], str, str, int]] = [
     (errors.NotFound, "Not found", "Retrying will not help: check the id or namespace.", INFO),
     (errors.InvalidRequest, "Invalid request", FIX_INPUT, INFO),
+    (errors.LimitExceeded, "Invalid input", FIX_INPUT, INFO),
     (errors.Conflict, "Conflict", "Retrying will not help: name the namespace or owner.", INFO),
     (errors.Unauthorized, "Not allowed", "Retrying will not help.", WARNING),
     (errors.Forbidden, "Not allowed", "Retrying will not help.", WARNING),

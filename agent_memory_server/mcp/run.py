@@ -20,6 +20,8 @@ import uvicorn
 
 from agent_memory_server.config import Settings
 from agent_memory_server.http_auth import AuthMiddleware
+from agent_memory_server.http_limits import BodySizeLimit
+from agent_memory_server.http_observer import RequestObserver
 from agent_memory_server.mcp.http import HttpTransport, standalone_app
 from agent_memory_server.mcp.server import create_mcp_server
 from agent_memory_server.resources import Resources, open_resources
@@ -75,5 +77,11 @@ async def serve_http(settings: Settings, transport: HttpTransport, host: str, po
         app = standalone_app(create_mcp_server(lambda: resources), transport)
         app.state.resources = resources
         app.add_middleware(AuthMiddleware)  # the same check as the API's, before any MCP frame
-        config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower())
+        app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+        app.add_middleware(RequestObserver, metrics=resources.metrics)
+        # Our request log instead of uvicorn's access log; uvicorn's records in LOG_FORMAT.
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level=settings.log_level.lower(),
+            log_config=None, access_log=False,
+        )  # fmt: skip
         await uvicorn.Server(config).serve()

@@ -27,6 +27,7 @@ def _aware(value: datetime) -> datetime:
 UTCDateTime = Annotated[datetime, AfterValidator(_aware)]
 
 # Identifiers end up in Redis keys and search tags: keep them printable and bounded.
-Identifier = Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\x00-\x1f\x7f]+$")]
+IDENTIFIER_PATTERN = r"^[^\x00-\x1f\x7f]+$"  # no control characters
+Identifier = Annotated[str, Field(min_length=1, max_length=256, pattern=IDENTIFIER_PATTERN)]
 
 JSONObject = dict[str, Any]

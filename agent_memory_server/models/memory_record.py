@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from agent_memory_server.models.common import Identifier, JSONObject, UTCDateTime, new_id, utcnow
 
@@ -41,3 +41,11 @@ class MemoryRecord(BaseModel):
     extracted_from: list[str] | None = None
     extraction_strategy: str | None = None
     metadata: JSONObject | None = None
+
+
+class ExportedMemoryRecord(MemoryRecord):
+    """One line of an export file: a whole record; the id is required, unknown fields refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Identifier

@@ -52,8 +52,10 @@ class WorkingMemory(BaseModel):
     )
     namespace: Identifier | None = None
     user_id: Identifier | None = None
-    messages: list[MemoryMessage] = Field(default_factory=list)
-    memories: list[MemoryRecord] = Field(default_factory=list)
+    messages: list[MemoryMessage] = Field(
+        default_factory=list, description="At most MAX_MESSAGES_PER_REQUEST (10,000) messages."
+    )
+    memories: list[MemoryRecord] = Field(default_factory=list, max_length=1000)
     data: JSONObject | None = None
     context: str | None = Field(default=None, max_length=1_000_000)
     tokens: int = Field(default=0, ge=0, description="Ignored on write: the server counts.")
@@ -113,7 +115,9 @@ class HealthResponse(BaseModel):
 class AppendRequest(BaseModel):
     """Body of POST /sessions/{id}/memory: messages to append, optionally a new context."""
 
-    messages: list[MemoryMessage] = Field(default_factory=list, max_length=10_000)
+    messages: list[MemoryMessage] = Field(
+        default_factory=list, description="At most MAX_MESSAGES_PER_REQUEST (10,000) messages."
+    )
     context: str | None = Field(default=None, max_length=1_000_000)
     namespace: Identifier | None = None
     user_id: Identifier | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import time
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,7 @@ import openai
 
 from agent_memory_server.config import Settings
 from agent_memory_server.errors import BackendUnavailable, ConfigurationError
+from agent_memory_server.metrics import Metrics
 from agent_memory_server.providers.minilm_onnx import EmbedderUnavailable, MiniLMEmbedder
 
 Vectors = np.ndarray[Any, np.dtype[np.float32]]
@@ -121,6 +123,23 @@ class SentenceTransformerEmbedder:
 
     async def embed(self, texts: Sequence[str]) -> Vectors:
         return await asyncio.to_thread(self._embed_sync, list(texts))
+
+
+class MeasuredEmbedder:
+    """An embedder whose calls are timed into `metrics` (the inner one may be shared by apps)."""
+
+    def __init__(self, inner: Embedder, provider: str, metrics: Metrics) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self._provider = provider
+        self._metrics = metrics
+
+    async def embed(self, texts: Sequence[str]) -> Vectors:
+        start = time.perf_counter()
+        vectors = await self.inner.embed(texts)
+        self._metrics.observe_embedding(self._provider, len(texts), time.perf_counter() - start)
+        return vectors
 
 
 @lru_cache(maxsize=4)

@@ -28,6 +28,8 @@ _STOPWORDS = frozenset(
     user assistant system tool""".split()  # noqa: SIM905
 )
 
+MAX_UNITS = 2000  # newest sentences the greedy selection considers
+
 
 def _content_words(sentence: str) -> dict[str, float]:
     """Content words of a sentence with their weight: names, numbers and dates weigh more."""
@@ -52,10 +54,16 @@ def extractive_summary(
     max_tokens: int,
     count_tokens: Callable[[str], int],
 ) -> str:
-    """Summarize `previous_summary` plus `lines` into at most `max_tokens` tokens."""
+    """Summarize `previous_summary` plus `lines` into at most `max_tokens` tokens.
+
+    Greedy selection is quadratic in the sentences, so only the previous summary and the
+    newest MAX_UNITS sentences are considered (the summary holds far fewer anyway).
+    """
     units: list[str] = split_sentences(previous_summary) if previous_summary else []
+    fresh: list[str] = []
     for line in lines:
-        units.extend(split_sentences(line))
+        fresh.extend(split_sentences(line))
+    units.extend(fresh[-MAX_UNITS:])
     if not units:
         return ""
     bags = [_content_words(unit) for unit in units]
@@ -74,7 +82,9 @@ def extractive_summary(
     while candidates and used < max_tokens - 2:
         best = max(candidates, key=gain)
         candidates.discard(best)
-        if used + costs[best] > max_tokens or gain(best)[0] <= 0:
+        if gain(best)[0] <= 0:
+            break  # gains only shrink as words get covered: nothing left adds anything
+        if used + costs[best] > max_tokens:
             continue
         chosen.add(best)
         used += costs[best]

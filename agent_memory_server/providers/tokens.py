@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import importlib.util
 import os
+import tempfile
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -102,9 +103,12 @@ def seed_tiktoken_cache(cache_dir: Path) -> Path:
     for name in ENCODINGS:
         target = directory / hashlib.sha1(_ENCODING_URL.format(name=name).encode()).hexdigest()
         if not target.exists():
-            tmp = target.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_bytes(gzip.decompress((data / f"{name}.tiktoken.gz").read_bytes()))
-            tmp.replace(target)
+            # A unique temporary name: processes in containers sharing this directory on a
+            # volume all have PID 1, so a PID-named file would be written by two at once.
+            content = gzip.decompress((data / f"{name}.tiktoken.gz").read_bytes())
+            with tempfile.NamedTemporaryFile(dir=directory, prefix=target.name, delete=False) as f:
+                f.write(content)
+            os.replace(f.name, target)
     os.environ["TIKTOKEN_CACHE_DIR"] = str(directory)
     return directory
 

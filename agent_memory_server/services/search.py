@@ -23,7 +23,7 @@ from agent_memory_server.resources import Resources
 from agent_memory_server.services import tenancy
 from agent_memory_server.services.ranking import Candidate, boost, fuse_minmax, fuse_rrf
 from agent_memory_server.storage.filters import NUMERIC_FIELDS, TAG_FIELDS, combine, query_terms
-from agent_memory_server.storage.long_term import Hit
+from agent_memory_server.storage.replies import Hit
 
 
 def _candidate(hit: Hit) -> Candidate:

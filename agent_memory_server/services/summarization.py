@@ -9,6 +9,7 @@ simply run again on fresh state.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from agent_memory_server.storage.working import SessionRef
 
 logger = logging.getLogger(__name__)
 
+INLINE_EXTRACTIVE = 40  # messages the extractive summarizer takes on the event loop
 MAX_RACES = 5
 
 SYSTEM_PROMPT = (
@@ -69,7 +71,12 @@ async def _summarize(
 ) -> str:  # fmt: skip
     lines = [f"{m.role}: {m.content}" for m in folded]
     if resources.llm is None:
-        return extractive_summary(previous, lines, max_tokens, counter.count)
+        if len(lines) <= INLINE_EXTRACTIVE:  # a few ms: cheaper than a thread hand-off
+            return extractive_summary(previous, lines, max_tokens, counter.count)
+        # Off the event loop: a fold of thousands of messages takes a while.
+        return await asyncio.to_thread(
+            extractive_summary, previous, lines, max_tokens, counter.count
+        )
     prompt = (
         f"Existing summary:\n{previous or '(none)'}\n\nNew messages:\n"
         + "\n".join(lines)

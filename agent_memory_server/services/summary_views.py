@@ -191,7 +191,7 @@ async def _chat_model(resources: Resources, view: SummaryView) -> AsyncIterator[
         yield llm
         return
     settings = resources.settings.model_copy(update={"generation_model": view.model_name})
-    own = create_chat_model(settings)
+    own = create_chat_model(settings, resources.metrics)
     try:
         yield own
     finally:

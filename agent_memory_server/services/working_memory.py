@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from agent_memory_server.errors import Conflict, InvalidRequest, NotFound
+from agent_memory_server.errors import Conflict, InvalidRequest, LimitExceeded, NotFound
 from agent_memory_server.models.common import utcnow
 from agent_memory_server.models.working_memory import (
     MemoryMessage,
@@ -142,6 +142,16 @@ async def _after_write(
         await schedule_summarization(resources, ref)
 
 
+def check_message_count(resources: Resources, count: int) -> None:
+    """Refuse a write that carries more messages than MAX_MESSAGES_PER_REQUEST."""
+    limit = resources.settings.max_messages_per_request
+    if count > limit:
+        raise LimitExceeded(
+            f"The request carries {count} messages; at most {limit} are accepted per request "
+            "(MAX_MESSAGES_PER_REQUEST). Send them in several appends, or raise the setting."
+        )
+
+
 def _count(counter: TiktokenCounter, messages: list[MemoryMessage], context: str | None) -> int:
     total = counter.count(context) if context else 0
     return total + sum(counter.count_message(m.role, m.content) for m in messages)
@@ -174,6 +184,7 @@ async def put_session(
     window: Window,
 ) -> WorkingMemoryResponse:
     """Replace a session (creating it if needed) and summarize later if it grew too long."""
+    check_message_count(resources, len(body.messages))
     _check_body(session_id, body, namespace, user_id)
     namespace = namespace if namespace is not None else body.namespace
     owner = user_id if user_id is not None else body.user_id
@@ -257,9 +268,10 @@ async def append_messages(
     window: Window,
 ) -> AppendResult:
     """Append atomically: concurrent appends to one session all land, in arrival order."""
+    check_message_count(resources, len(messages))
     namespace, user_id = tenancy.own(namespace, user_id)
     messages = redaction.messages(resources.settings, messages)
-    context = context if context is None else redaction.text(resources.settings, context)
+    context = redaction.text(resources.settings, context)
     tenancy.check(namespace, user_id, f"Session {session_id!r}")
     ref = resources.working.ref(namespace, session_id)
     existing = await resources.working.fields(ref, "user_id", "context", "context_window_max")

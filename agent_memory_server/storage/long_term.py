@@ -7,13 +7,14 @@ with SET NX, so two concurrent writers of the same text cannot both insert it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redisvl.index import AsyncSearchIndex
 from redisvl.query import CountQuery, FilterQuery, VectorRangeQuery
 from redisvl.query.filter import FilterExpression
@@ -21,9 +22,23 @@ from redisvl.query.filter import FilterExpression
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.storage.filters import text_query_string
 from agent_memory_server.storage.keys import Keys
-from agent_memory_server.storage.record_hash import decoded as _text
-from agent_memory_server.storage.record_hash import from_fields, to_hash
+from agent_memory_server.storage.replies import (
+    RANK_FIELDS,
+    Hit,
+    as_str,
+    knn_hits,
+    make_hit,
+    search_docs,
+)
 from agent_memory_server.storage.schema import TAG_SEPARATOR, VectorIndexParams, long_term_schema
+
+FIELDS = (
+    "memory_id", "text", "session_id", "user_id", "namespace", "memory_type", "topics", "entities",
+    "pinned", "access_count", "created_at", "updated_at", "last_accessed", "persisted_at",
+    "event_date", "memory_hash", "discrete_memory_extracted", "extracted_from",
+    "extraction_strategy", "metadata",
+)  # fmt: skip
+_TIMES = ("created_at", "updated_at", "last_accessed", "persisted_at", "event_date")
 
 MAX_TIE_FETCH = 2000
 _HSET_IF_EXISTS = """
@@ -39,58 +54,54 @@ return 0
 """
 
 
-# What a search leg returns per candidate: enough to rank it, not the whole record.
-RANK_FIELDS = ["memory_id", "created_at", "last_accessed", "importance"]
+def to_hash(record: MemoryRecord, vector: np.ndarray[Any, Any]) -> dict[str, Any]:
+    """The hash fields of a record; absent optionals are left out (no tag, no number)."""
+    data = record.model_dump(mode="python")
+    data["memory_id"] = data.pop("id")  # "id" is the key of a search result document
+    fields: dict[str, Any] = {"vector": np.asarray(vector, dtype=np.float32).tobytes()}
+    for name in FIELDS:
+        value = data.get(name)
+        if value is None:
+            continue
+        if name in _TIMES:
+            fields[name] = value.timestamp()
+        elif name in ("topics", "entities"):
+            clean = [v.replace(TAG_SEPARATOR, "/").strip() for v in value]
+            fields[name] = TAG_SEPARATOR.join(v for v in clean if v)
+        elif name in ("extracted_from", "metadata"):
+            fields[name] = json.dumps(value)
+        elif name == "pinned":
+            fields[name] = "t" if value else "f"
+        else:
+            fields[name] = value.value if hasattr(value, "value") else value
+    importance = (record.metadata or {}).get("importance")
+    if isinstance(importance, int | float) and not isinstance(importance, bool):
+        fields["importance"] = float(importance)
+    return fields
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One candidate of a search leg: id, ranking signals, and its distance or BM25 score."""
-
-    id: str
-    created_at: float
-    last_accessed: float
-    importance: float | None
-    distance: float | None = None
-    keyword_score: float | None = None
-
-
-def _hit(doc: dict[str, Any], **signal: float) -> Hit:
-    importance = doc.get("importance")
-    return Hit(
-        id=_text(doc["memory_id"]),
-        created_at=float(doc.get("created_at") or 0),
-        last_accessed=float(doc.get("last_accessed") or 0),
-        importance=None if importance in (None, "", b"") else float(importance),
-        **signal,
-    )
-
-
-def _search_docs(reply: Any) -> tuple[int, list[dict[str, Any]]]:
-    """Total and documents of a raw FT.SEARCH reply, RESP3 (a map) or RESP2 (a flat list).
-
-    With WITHSCORES, each document carries its score under "__score".
-    """
-    docs: list[dict[Any, Any]] = []
-    if isinstance(reply, dict):
-        for result in reply[b"results"]:
-            docs.append(dict(result[b"extra_attributes"]))
-            if b"score" in result:
-                docs[-1]["__score"] = result[b"score"]
-        total = reply[b"total_results"]
-    else:  # [total, key, (score,) [field, value, ...], key, ...]
-        total, rest = reply[0], reply[1:]
-        step = 3 if rest and not isinstance(rest[1], list) else 2  # a score after each key
-        for i in range(0, len(rest), step):
-            fields = rest[i + step - 1]
-            docs.append(dict(zip(fields[::2], fields[1::2], strict=True)))
-            if step == 3:
-                docs[-1]["__score"] = rest[i + 1]
-    return int(total), [{_text(name): value for name, value in d.items()} for d in docs]
-
-
-def _knn_hits(reply: Any) -> list[Hit]:
-    return [_hit(d, distance=float(d["vector_distance"])) for d in _search_docs(reply)[1]]
+def from_fields(raw: dict[str, Any]) -> MemoryRecord:
+    """A record from hash or search-result fields (bytes or str values)."""
+    data: dict[str, Any] = {}
+    for name in FIELDS:
+        value = raw.get(name)
+        if value is None or (value in (b"", "") and name not in ("text", "topics", "entities")):
+            continue
+        text = as_str(value)
+        if name in _TIMES:
+            data[name] = datetime.fromtimestamp(float(text), UTC)
+        elif name in ("topics", "entities"):
+            data[name] = [v for v in text.split(TAG_SEPARATOR) if v]
+        elif name in ("extracted_from", "metadata"):
+            data[name] = json.loads(text)
+        elif name == "pinned":
+            data[name] = text == "t"
+        elif name == "access_count":
+            data[name] = int(float(text))
+        else:
+            data[name] = text
+    data["id"] = data.pop("memory_id")
+    return MemoryRecord.model_validate(data)
 
 
 class LongTermStore:
@@ -113,7 +124,7 @@ class LongTermStore:
             return None
         info = await self.index.info()
         for attribute in info.get("attributes", []):
-            values = [_text(v) if isinstance(v, bytes) else v for v in attribute]
+            values = [as_str(v) if isinstance(v, bytes) else v for v in attribute]
             if "vector" in values and "dim" in values:
                 return int(values[values.index("dim") + 1])
         return None
@@ -133,7 +144,7 @@ class LongTermStore:
             for key, memory_id in claims:
                 pipe.set(key, memory_id, nx=True, get=True)
             results = await pipe.execute()
-        return [None if r is None else _text(r) for r in results]
+        return [None if r is None else as_str(r) for r in results]
 
     async def exists(self, ids: Sequence[str]) -> list[bool]:
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -150,13 +161,21 @@ class LongTermStore:
     async def drop_pointer(self, key: str, memory_id: str) -> None:
         await self._drop_pointer(keys=[key], args=[memory_id])
 
-    async def upsert(self, rows: Sequence[tuple[MemoryRecord, np.ndarray[Any, Any]]]) -> None:
-        """Write records (replacing any with the same id) in one pipelined transaction."""
+    async def upsert(
+        self, rows: Sequence[tuple[MemoryRecord, np.ndarray[Any, Any]]], reset_access: bool = False
+    ) -> None:
+        """Write records (replacing any with the same id) in one pipelined transaction.
+
+        `reset_access` also drops the records' access statistics, so that `last_accessed` and
+        `access_count` read back exactly as written (imports).
+        """
         async with self.redis.pipeline(transaction=True) as pipe:
             for record, vector in rows:
                 key = self.keys.long_term(record.id)
                 pipe.delete(key)
                 pipe.hset(key, mapping=to_hash(record, vector))  # type: ignore[arg-type]
+                if reset_access:
+                    pipe.delete(self.keys.long_term_access(record.id))
             await pipe.execute()
 
     async def get_many(
@@ -165,9 +184,7 @@ class LongTermStore:
         """Records by id (None where missing), with their latest access from the access keys.
 
         With `touched_at`, the same round trip then records an access of each (a search's
-        page; the records are read before it). Access statistics live in a separate, unindexed
-        hash per record: writing the indexed hash would make RediSearch re-index the document
-        (and re-insert its vector into HNSW) on every read.
+        page; the records are read before it), as `touch` does.
         """
         async with self.redis.pipeline(transaction=False) as pipe:
             for memory_id in ids:
@@ -175,19 +192,16 @@ class LongTermStore:
                 pipe.hgetall(self.keys.long_term(memory_id))
                 pipe.hgetall(self.keys.long_term_access(memory_id))
             if touched_at is not None:
-                for memory_id in ids:
-                    key = self.keys.long_term_access(memory_id)
-                    pipe.hset(key, "last_accessed", touched_at.timestamp())
-                    pipe.hincrby(key, "access_count", 1)
+                self._queue_touch(pipe, ids, touched_at)
             rows = (await pipe.execute())[: 2 * len(ids)]
         records: list[MemoryRecord | None] = []
         for row, access in zip(rows[::2], rows[1::2], strict=True):
             if not row:
                 records.append(None)
                 continue
-            raw = {_text(name): value for name, value in row.items()}
+            raw = {as_str(name): value for name, value in row.items()}
             for name, value in access.items():
-                field = _text(name)
+                field = as_str(name)
                 if field in ACCESS_FIELDS and float(value) > float(raw.get(field) or 0):
                     raw[field] = value  # the later access (or the higher count) wins
             records.append(from_fields(raw))
@@ -227,6 +241,21 @@ class LongTermStore:
                 pipe.delete(self.keys.long_term_access(memory_id))
             return sum(int(r) for r in (await pipe.execute())[::2])
 
+    async def touch(self, ids: Sequence[str], now: datetime) -> None:
+        """Record an access of these records."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            self._queue_touch(pipe, ids, now)
+            await pipe.execute()
+
+    def _queue_touch(self, pipe: Pipeline, ids: Sequence[str], now: datetime) -> None:
+        """Access statistics live in a separate, unindexed hash per record: writing the indexed
+        hash would make RediSearch re-index the document (and re-insert its vector into HNSW)
+        on every read."""
+        for memory_id in ids:
+            key = self.keys.long_term_access(memory_id)
+            pipe.hset(key, "last_accessed", now.timestamp())
+            pipe.hincrby(key, "access_count", 1)
+
     def _knn_command(
         self, vector: np.ndarray[Any, Any], where: FilterExpression | None, k: int
     ) -> list[Any]:
@@ -248,14 +277,14 @@ class LongTermStore:
     ) -> list[Hit]:  # fmt: skip
         if distance_threshold is None:
             command = self._knn_command(vector, where, k)
-            return _knn_hits(await self.redis.execute_command(*command))  # type: ignore[no-untyped-call]
+            return knn_hits(await self.redis.execute_command(*command))  # type: ignore[no-untyped-call]
         query = VectorRangeQuery(
             vector=np.asarray(vector, dtype=np.float32).tobytes(), vector_field_name="vector",
             return_fields=RANK_FIELDS, filter_expression=where, num_results=k, dtype="float32",
             distance_threshold=distance_threshold,
         )  # fmt: skip
         docs = await self.index.query(query)
-        return [_hit(d, distance=float(d["vector_distance"])) for d in docs]
+        return [make_hit(d, distance=float(d["vector_distance"])) for d in docs]
 
     async def knn_with_total(
         self, vector: np.ndarray[Any, Any], where: FilterExpression | None, k: int
@@ -267,7 +296,7 @@ class LongTermStore:
             pipe.execute_command("FT.SEARCH", self.index.name, scope, "NOCONTENT",
                                  "LIMIT", 0, 0, "DIALECT", 2)  # fmt: skip
             knn_reply, count_reply = await pipe.execute()
-        return _knn_hits(knn_reply), _search_docs(count_reply)[0]
+        return knn_hits(knn_reply), search_docs(count_reply)[0]
 
     async def keyword(
         self, terms: Sequence[str], where: FilterExpression | None, k: int
@@ -288,8 +317,8 @@ class LongTermStore:
                 "FT.SEARCH", self.index.name, query_string, "WITHSCORES", "SCORER", "BM25STD",
                 "RETURN", len(RANK_FIELDS), *RANK_FIELDS, "LIMIT", 0, fetch, "DIALECT", 2,
             )  # fmt: skip
-            total, docs = _search_docs(reply)
-            hits = [_hit(doc, keyword_score=float(doc["__score"])) for doc in docs]
+            total, docs = search_docs(reply)
+            hits = [make_hit(doc, keyword_score=float(doc["__score"])) for doc in docs]
             tied = len(hits) > k and hits[k - 1].keyword_score == hits[-1].keyword_score
             if not tied or fetch >= min(total, MAX_TIE_FETCH):
                 boundary = hits[k - 1].keyword_score if len(hits) >= k else None
@@ -312,7 +341,7 @@ class LongTermStore:
         )  # fmt: skip
         query.paging(offset, limit)
         result = await self.index.search(query.query, query_params=query.params)
-        records = await self.get_many([_text(doc.memory_id) for doc in result.docs])
+        records = await self.get_many([as_str(doc.memory_id) for doc in result.docs])
         return [r for r in records if r is not None], int(result.total)
 
     async def count(self, where: FilterExpression | None) -> int:
@@ -340,7 +369,7 @@ class LongTermStore:
             async with self.redis.pipeline(transaction=False) as pipe:
                 for key in keys:
                     pipe.hget(key, "memory_id")
-                ids.extend(_text(raw) for raw in await pipe.execute() if raw is not None)
+                ids.extend(as_str(raw) for raw in await pipe.execute() if raw is not None)
             keys.clear()
 
         async for key in self.redis.scan_iter(match=f"{self.keys.long_term_prefix}*", count=batch):

@@ -51,7 +51,7 @@ class VectorIndexParams:
     dimension: int
     m: int = 16
     ef_construction: int = 200
-    ef_runtime: int = 64
+    ef_runtime: int = 128
 
 
 def long_term_schema(keys: Keys, params: VectorIndexParams) -> IndexSchema:

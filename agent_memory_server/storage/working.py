@@ -283,7 +283,8 @@ class WorkingMemoryStore:
         query = FilterQuery(expression, return_fields=["session_id"], sort_by=("created_ts", "ASC"))
         query.paging(offset, limit)
         result = await self.index.search(query.query, query_params=query.params)
-        ids = [_decode(doc.session_id) for doc in result.docs]
+        # A session that expired while the query ran comes back without its fields: skip it.
+        ids = [_decode(doc.session_id) for doc in result.docs if hasattr(doc, "session_id")]
         return ids, int(result.total)
 
 

@@ -5,15 +5,48 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
-from docket import Worker
+from docket import CurrentExecution, Depends, Execution, Worker
+from docket.dependencies import AdmissionBlocked
 
+from agent_memory_server.metrics import Metrics
 from agent_memory_server.resources import Resources
 from agent_memory_server.tasks.context import bind_resources
 
 logger = logging.getLogger(__name__)
+
+
+def task_timer(metrics: Metrics) -> Callable[..., AbstractAsyncContextManager[None]]:
+    """A worker-level Docket dependency factory that times every task run into `metrics`.
+
+    Docket enters worker dependencies around each run (after the task's own dependencies are
+    known, before its body) and exits them with the run's exception, so the outcome is seen
+    without wrapping the task functions (Docket injects their dependencies by signature).
+    Outcomes: success, failure (an attempt that raised; a retry may follow), cancelled, and
+    deferred (admission control such as Debounce put the run off).
+    """
+
+    @contextlib.asynccontextmanager
+    async def timed(execution: Execution = CurrentExecution()) -> AsyncIterator[None]:  # noqa: B008
+        start = time.perf_counter()
+        outcome = "failure"
+        try:
+            yield
+            outcome = "success"
+        except AdmissionBlocked:
+            outcome = "deferred"
+            raise
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+            raise
+        finally:
+            metrics.observe_task(execution.function_name, outcome, time.perf_counter() - start)
+
+    return timed
 
 
 def create_worker(
@@ -30,6 +63,7 @@ def create_worker(
         minimum_check_interval=timedelta(milliseconds=100),
         scheduling_resolution=timedelta(milliseconds=100),
         schedule_automatic_tasks=periodic,
+        dependencies={"task_timer": Depends(task_timer(resources.metrics))},
     )
 
 
@@ -49,18 +83,21 @@ def _log_worker_exit(task: asyncio.Task[None]) -> None:
 
 
 @contextlib.asynccontextmanager
-async def embedded_worker(resources: Resources) -> AsyncIterator[None]:
-    """Run a worker in this process while inside, if `settings.embedded_worker` (API, MCP)."""
+async def embedded_worker(resources: Resources) -> AsyncIterator[asyncio.Task[None] | None]:
+    """Run a worker in this process while inside, if `settings.embedded_worker` (API, MCP).
+
+    Yields the worker's task (None without one), for readiness checks.
+    """
     settings = resources.settings
     if not settings.embedded_worker:
-        yield
+        yield None
         return
     worker = asyncio.create_task(
         run_worker(resources, settings.worker_concurrency), name="docket-worker"
     )
     worker.add_done_callback(_log_worker_exit)
     try:
-        yield
+        yield worker
     finally:
         worker.cancel()
         with contextlib.suppress(asyncio.CancelledError):

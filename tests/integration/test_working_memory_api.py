@@ -164,6 +164,12 @@ async def test_bad_input_gets_4xx_naming_the_problem(app: AppClient) -> None:
     assert put_unknown.status_code == 400 and "Unknown model_name" in put_unknown.json()["detail"]
     small = await app.http.put("/v1/working-memory/x", json={}, params={"context_window_max": 3})
     assert small.status_code == 422 and "context_window_max" in small.text
+    # Ids in the path are identifiers: no control characters (found by `make api-fuzz`).
+    for path in ("/v1/working-memory/%0D", "/sessions/a%18b/memory", "/v1/long-term-memory/%00"):
+        control = await app.http.get(path)
+        assert control.status_code == 422 and "pattern" in control.text, (path, control.text)
+    appended = await app.http.post("/sessions/a%18b/memory", json={"messages": []})
+    assert appended.status_code == 422
     # nothing stored was touched by the failed writes
     assert (await app.http.get("/v1/working-memory/bad")).status_code == 404
 

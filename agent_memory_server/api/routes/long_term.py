@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from agent_memory_server.api.deps import ResourcesDep, json_response
+from agent_memory_server.models.common import IDENTIFIER_PATTERN
 from agent_memory_server.models.long_term import (
     CreateMemoryRequest,
     EditMemoryRequest,
@@ -20,7 +21,7 @@ from agent_memory_server.services.search import search_memories
 
 router = APIRouter(tags=["long-term memory"])
 
-MemoryId = Annotated[str, Path(min_length=1, max_length=256)]
+MemoryId = Annotated[str, Path(min_length=1, max_length=256, pattern=IDENTIFIER_PATTERN)]
 
 
 @router.post("/v1/long-term-memory/", response_model=AckResponse)

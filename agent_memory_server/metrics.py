@@ -1,0 +1,106 @@
+"""Prometheus metrics of one app or worker process, in a registry of their own.
+
+Each `Metrics` holds its own `CollectorRegistry`: several apps in one process (the tests) never
+share or collide on a metric, and nothing is registered at import time. `create_app` builds
+one per app and hands it to `open_resources`; the CLI's commands get one from `open_resources`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, start_http_server
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "agent_memory"
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+# Seconds. Requests: cached reads take ~1 ms, searches ~10-30 ms, writes that embed ~100 ms.
+REQUEST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+# Background tasks and model calls: from milliseconds (local) to minutes (remote LLMs).
+SLOW_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+
+
+class Metrics:
+    """Every metric the server exports; one instance per app or worker process."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.http_requests = Counter(
+            f"{PREFIX}_http_requests", "HTTP requests answered, by route template and status.",
+            ["method", "route", "status"], registry=r,
+        )  # fmt: skip
+        self.http_duration = Histogram(
+            f"{PREFIX}_http_request_duration_seconds",
+            "Time from a request's arrival to the end of its response.",
+            ["method", "route", "status_class"], buckets=REQUEST_BUCKETS, registry=r,
+        )  # fmt: skip
+        self.task_runs = Counter(
+            f"{PREFIX}_task_runs", "Background task runs (each attempt), by task and outcome.",
+            ["task", "outcome"], registry=r,
+        )  # fmt: skip
+        self.task_duration = Histogram(
+            f"{PREFIX}_task_duration_seconds", "Duration of a background task run.",
+            ["task", "outcome"], buckets=SLOW_BUCKETS, registry=r,
+        )  # fmt: skip
+        self.embedding_duration = Histogram(
+            f"{PREFIX}_embedding_duration_seconds", "Duration of one embedding call (a batch).",
+            ["provider"], buckets=SLOW_BUCKETS, registry=r,
+        )  # fmt: skip
+        self.embedded_texts = Counter(
+            f"{PREFIX}_embedded_texts", "Texts embedded.", ["provider"], registry=r
+        )
+        self.llm_duration = Histogram(
+            f"{PREFIX}_llm_request_duration_seconds", "Duration of one chat LLM call.",
+            ["provider", "model", "outcome"], buckets=SLOW_BUCKETS, registry=r,
+        )  # fmt: skip
+        self.llm_tokens = Counter(
+            f"{PREFIX}_llm_tokens", "Tokens of chat LLM calls as the provider reported them.",
+            ["provider", "model", "type"], registry=r,
+        )  # fmt: skip
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.http_requests.labels(method, route, str(status)).inc()
+        self.http_duration.labels(method, route, f"{status // 100}xx").observe(seconds)
+
+    def observe_task(self, task: str, outcome: str, seconds: float) -> None:
+        self.task_runs.labels(task, outcome).inc()
+        self.task_duration.labels(task, outcome).observe(seconds)
+
+    def observe_embedding(self, provider: str, texts: int, seconds: float) -> None:
+        self.embedding_duration.labels(provider).observe(seconds)
+        self.embedded_texts.labels(provider).inc(texts)
+
+    def observe_llm(
+        self, provider: str, model: str, outcome: str, seconds: float,
+        prompt_tokens: int = 0, completion_tokens: int = 0,
+    ) -> None:  # fmt: skip
+        self.llm_duration.labels(provider, model, outcome).observe(seconds)
+        if prompt_tokens:
+            self.llm_tokens.labels(provider, model, "prompt").inc(prompt_tokens)
+        if completion_tokens:
+            self.llm_tokens.labels(provider, model, "completion").inc(completion_tokens)
+
+    def render(self) -> bytes:
+        """The registry in Prometheus' text exposition format."""
+        return generate_latest(self.registry)
+
+
+@contextmanager
+def serve_metrics(metrics: Metrics, host: str, port: int | None) -> Iterator[None]:
+    """Serve `metrics` at http://host:port/metrics (a thread) while inside; None: nothing."""
+    if port is None:
+        yield
+        return
+    server, _ = start_http_server(port, host, registry=metrics.registry)
+    logger.info("metrics on http://%s:%d/metrics", host, port)
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,63 @@
+"""Raw FT.SEARCH replies of the long-term index, parsed into search hits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# What a search leg returns per candidate: enough to rank it, not the whole record.
+RANK_FIELDS = ["memory_id", "created_at", "last_accessed", "importance"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One candidate of a search leg: id, ranking signals, and its distance or BM25 score."""
+
+    id: str
+    created_at: float
+    last_accessed: float
+    importance: float | None
+    distance: float | None = None
+    keyword_score: float | None = None
+
+
+def make_hit(doc: dict[str, Any], **signal: float) -> Hit:
+    importance = doc.get("importance")
+    return Hit(
+        id=as_str(doc["memory_id"]),
+        created_at=float(doc.get("created_at") or 0),
+        last_accessed=float(doc.get("last_accessed") or 0),
+        importance=None if importance in (None, "", b"") else float(importance),
+        **signal,
+    )
+
+
+def search_docs(reply: Any) -> tuple[int, list[dict[str, Any]]]:
+    """Total and documents of a raw FT.SEARCH reply, RESP3 (a map) or RESP2 (a flat list).
+
+    With WITHSCORES, each document carries its score under "__score".
+    """
+    docs: list[dict[Any, Any]] = []
+    if isinstance(reply, dict):
+        for result in reply[b"results"]:
+            docs.append(dict(result[b"extra_attributes"]))
+            if b"score" in result:
+                docs[-1]["__score"] = result[b"score"]
+        total = reply[b"total_results"]
+    else:  # [total, key, (score,) [field, value, ...], key, ...]
+        total, rest = reply[0], reply[1:]
+        step = 3 if rest and not isinstance(rest[1], list) else 2  # a score after each key
+        for i in range(0, len(rest), step):
+            fields = rest[i + step - 1]
+            docs.append(dict(zip(fields[::2], fields[1::2], strict=True)))
+            if step == 3:
+                docs[-1]["__score"] = rest[i + 1]
+    return int(total), [{as_str(name): value for name, value in d.items()} for d in docs]
+
+
+def knn_hits(reply: Any) -> list[Hit]:
+    return [make_hit(d, distance=float(d["vector_distance"])) for d in search_docs(reply)[1]]
+
+
+def as_str(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

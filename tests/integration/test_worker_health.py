@@ -1,0 +1,57 @@
+"""A task-worker process as a container runs it: healthy while it runs, gone on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from agent_memory_server.config import Settings
+from agent_memory_server.tasks.health import worker_alive
+from tests.conftest import ROOT
+
+
+async def _healthcheck(env: dict[str, str]) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "agent_memory_server.tasks.health", cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    return process.returncode or 0, err.decode()
+
+
+async def test_worker_healthcheck_and_graceful_stop(
+    make_settings: Callable[..., Settings], shared_data_dir: Path
+) -> None:
+    settings = make_settings()
+    env = {
+        **os.environ, "REDIS_URL": str(settings.redis_url), "KEY_PREFIX": settings.key_prefix,
+        "DATA_DIR": str(shared_data_dir), "LLM_PROVIDER": "none", "ENTITY_EXTRACTION": "none",
+    }  # fmt: skip
+    host = socket.gethostname()
+    code, err = await _healthcheck(env)
+    assert code == 1 and "no live task worker" in err
+
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "agent_memory_server", "task-worker", cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while not await worker_alive(settings, host):
+            assert worker.returncode is None, "the worker exited"
+            assert time.monotonic() < deadline, "no heartbeat from the worker in 90 s"
+            await asyncio.sleep(0.2)
+        assert await _healthcheck(env) == (0, "")
+        worker.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(worker.wait(), timeout=30) == 0
+    finally:
+        if worker.returncode is None:
+            worker.kill()
+            await worker.wait()
+    assert not await worker_alive(settings, host)  # it left the docket on its way out
