@@ -29,7 +29,7 @@ from redis.asyncio import Redis
 
 from agent_memory_server.providers.minilm_onnx import MiniLMEmbedder
 from benchmarks import ingest
-from benchmarks.api_load import loadavg
+from benchmarks.api_load import CLIENT_LIMITS, loadavg
 from benchmarks.api_ops import Op, Ops
 from benchmarks.harness import Server, running_server
 from benchmarks.search_overhead import pct
@@ -75,7 +75,9 @@ async def _one(op: Op, i: int) -> float:
 async def measure(servers: list[Server], names: list[str], requests: int, records: int) -> None:
     redis = Redis.from_url(servers[0].redis_url)
     embedder = MiniLMEmbedder()
-    clients = [httpx.AsyncClient(base_url=s.url, timeout=300) for s in servers]
+    clients = [
+        httpx.AsyncClient(base_url=s.url, timeout=300, limits=CLIENT_LIMITS) for s in servers
+    ]
     sides = [
         Ops(c, redis, embedder, s.key_prefix, 10) for c, s in zip(clients, servers, strict=True)
     ]

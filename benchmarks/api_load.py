@@ -33,6 +33,9 @@ from benchmarks.harness import Server, running_server
 from benchmarks.search_overhead import pct
 
 CONCURRENCY = (1, 8, 32)
+# Idle connections are dropped before uvicorn's keep-alive timeout (5 s) closes them: with
+# httpx's default expiry (also 5 s) a request could go out on a socket the server was closing.
+CLIENT_LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=64, keepalive_expiry=2)
 
 
 def loadavg() -> str:
@@ -149,7 +152,7 @@ async def measure(
     concurrency: tuple[int, ...] = CONCURRENCY, only: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Ingest, then every operation at every concurrency; the two markdown tables."""
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    limits = CLIENT_LIMITS
     redis = Redis.from_url(server.redis_url)
     embedder = MiniLMEmbedder()
     async with httpx.AsyncClient(base_url=server.url, timeout=300, limits=limits) as http:
