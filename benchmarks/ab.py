@@ -8,7 +8,9 @@ per request (user + system of the server process, from /proc: steadier than late
 machine). An A/A run (REV = HEAD with a clean tree) shows the noise.
 
     uv run python -m benchmarks.ab REV [get10 get100 put10 put100 append semantic keyword
-        hybrid prompt create1 create100 health] [--requests 400] [--records 1000]
+        hybrid prompt create1 create100 health] [--requests 400] [--records 1000] [--b REV2]
+
+With --b, server B runs that revision instead of the working tree.
 """
 
 from __future__ import annotations
@@ -113,22 +115,31 @@ async def measure(servers: list[Server], names: list[str], requests: int, record
     await redis.aclose()
 
 
+def _export(rev: str, stack: ExitStack) -> Path:
+    """The source tree of a git revision, in a directory removed on exit."""
+    tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="ams-ab-"))
+    archive = subprocess.run(["git", "archive", rev], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+    return Path(tmp)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("rev", help="git revision of server A (B is the working tree)")
     parser.add_argument("ops", nargs="*", default=["get10", "put10", "append", "keyword"])
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--records", type=int, default=1000)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="ams-ab-") as tmp, ExitStack() as stack:
-        archive = subprocess.run(
-            ["git", "archive", args.rev], cwd=ROOT, check=True, capture_output=True
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+    parser.add_argument("--b", default=None, help="git revision of server B")
+    args = parser.parse_intermixed_args()
+    with ExitStack() as stack:
+        code_a = _export(args.rev, stack)
+        code_b = None if args.b is None else _export(args.b, stack)
         env = {"EMBEDDED_WORKER": "false"}
-        a = stack.enter_context(running_server(Path(tmp), KEY_PREFIX="abA", **env))
-        b = stack.enter_context(running_server(KEY_PREFIX="abB", REDIS_URL=a.redis_url, **env))
-        print(f"A = {args.rev}, B = working tree; load average {loadavg()}")
+        a = stack.enter_context(running_server(code_a, KEY_PREFIX="abA", **env))
+        b = stack.enter_context(
+            running_server(code_b, KEY_PREFIX="abB", REDIS_URL=a.redis_url, **env)
+        )
+        print(f"A = {args.rev}, B = {args.b or 'working tree'}; load average {loadavg()}")
         asyncio.run(measure([a, b], args.ops, args.requests, args.records))
 
 
