@@ -41,14 +41,6 @@ class Window:
     def tokens(self) -> int | None:
         return context_window(self.model_name, self.context_window_max)
 
-    def is_known(self) -> bool:
-        """False when `tokens` would refuse the model name."""
-        try:
-            self.tokens()
-        except InvalidRequest:
-            return False
-        return True
-
 
 async def resolve(
     resources: Resources, session_id: str, namespace: str | None, user_id: str | None
@@ -165,10 +157,15 @@ async def get_session(
     window: Window,
     recent_messages_limit: int | None = None,
 ) -> WorkingMemoryResponse:
-    # An unknown model is refused after the read (a missing session is a 404 first), untouched.
-    ref, doc = await _read(resources, session_id, namespace, user_id, utcnow(), window.is_known())
+    try:
+        requested, refused = window.tokens(), None
+    except InvalidRequest as e:
+        requested, refused = None, e
+    ref, doc = await _read(resources, session_id, namespace, user_id, utcnow(), refused is None)
+    if refused is not None:  # after the read (a missing session is a 404 first), untouched
+        raise refused
     stored = doc.get("context_window_max")
-    limit = window.tokens() or stored
+    limit = requested or stored
     await _after_write(resources, ref, int(doc.get("tokens", 0)), window, limit, stored)
     if recent_messages_limit is not None:
         doc["messages"] = doc["messages"][-recent_messages_limit:] if recent_messages_limit else []
@@ -228,9 +225,9 @@ async def put_session(
     )  # fmt: skip
     doc = {**dump(stored, StoredWorkingMemory), "created_ts": now.timestamp()}
     doc.update(updated_ts=now.timestamp(), model_name=window.model_name)
-    stored.new_session = not existing or not existing["created_at"]
-    if not stored.new_session:  # a replaced session keeps its creation time
-        assert existing is not None
+    stored.new_session = True
+    if existing and existing["created_at"]:  # a replaced session keeps its creation time
+        stored.new_session = False
         doc.update(created_at=existing["created_at"], created_ts=existing["created_ts"])
         validator = WorkingMemoryResponse.__pydantic_validator__
         validator.validate_assignment(stored, "created_at", existing["created_at"])
