@@ -8,8 +8,12 @@ being timed: in production that work runs in `agent-memory task-worker` processe
    Recall/Hit/session-Hit@k per category and mode, search latency, ingest throughput.
 2. Search latency over HTTP against its floor (benchmarks/search_overhead.py).
 3. The local embedder's own throughput (benchmarks/embedder_throughput.py).
+4. On a fresh server with default settings: ingest throughput beside the embedder and raw
+   Redis, then every API operation at concurrency 1, 8 and 32 beside its physical floor
+   (benchmarks/ingest.py, benchmarks/api_load.py).
 
     uv run python -m benchmarks.run [--dataset PATH] [--records 20000] [--json results.json]
+        [--load-records 3000] [--load-scale 1.0]
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from benchmarks import locomo_retrieval, search_overhead
+from benchmarks import api_load, locomo_retrieval, search_overhead
 from benchmarks.harness import running_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +36,8 @@ def main() -> int:
     parser.add_argument("--dataset", type=Path, default=locomo_retrieval.DEFAULT_DATASET.resolve())
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--load-records", type=int, default=3000)
+    parser.add_argument("--load-scale", type=float, default=1.0)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     results: dict[str, object] = {}
@@ -51,6 +57,9 @@ def main() -> int:
     subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "embedder_throughput.py")], check=True
     )
+    print("\n## Ingest and API load against their floors\n", flush=True)
+    with running_server(EMBEDDED_WORKER="false") as server:
+        results.update(api_load.run(server, args.load_records, scale=args.load_scale))
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2, default=str))
     return 0

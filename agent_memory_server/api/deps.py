@@ -1,4 +1,8 @@
-"""Annotated FastAPI dependencies shared by the routers."""
+"""Annotated FastAPI dependencies shared by the routers.
+
+They are coroutines: FastAPI runs a plain `def` dependency in its thread pool, a thread
+hand-off (and GIL contention with the event loop) on every request.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from agent_memory_server.resources import Resources
 from agent_memory_server.services.working_memory import Window
 
 
-def get_resources(request: Request) -> Resources:
+async def get_resources(request: Request) -> Resources:
     resources: Resources = request.app.state.resources
     return resources
 
@@ -27,7 +31,7 @@ NamespaceQuery = Annotated[Identifier | None, Query(description="Namespace of th
 UserIdQuery = Annotated[Identifier | None, Query(description="Owner of the session")]
 
 
-def get_window(
+async def get_window(
     model_name: Annotated[
         str | None, Query(max_length=128, description="Client model, sizes the window")
     ] = None,

@@ -141,6 +141,8 @@ class LegacySessionList(BaseModel):
     size: int
 
 
-def dump(model: BaseModel) -> dict[str, Any]:
-    """JSON-ready dict of a model (datetimes as ISO strings)."""
-    return model.model_dump(mode="json")
+def dump(model: BaseModel, as_: type[BaseModel] | None = None) -> dict[str, Any]:
+    """JSON-ready dict of a model (datetimes as ISO strings); only the fields of `as_` if given."""
+    if as_ is None:
+        return model.model_dump(mode="json")
+    return model.model_dump(mode="json", include=set(as_.model_fields))

@@ -44,7 +44,9 @@ async def _fill_distances(
 async def _hydrate(
     resources: Resources, chosen: Sequence[Candidate], score_type: str
 ) -> list[MemoryRecordResult]:
-    records = await resources.long_term.get_many([c.id for c in chosen])
+    """The page's records, read in the round trip that records their access (TRACK_ACCESS)."""
+    touched_at = utcnow() if resources.settings.track_access else None
+    records = await resources.long_term.get_many([c.id for c in chosen], touched_at)
     # The records were validated when read; adding the score fields needs no second pass.
     return [
         MemoryRecordResult.model_construct(
@@ -157,6 +159,4 @@ async def search_memories(resources: Resources, request: SearchRequest) -> Memor
     if vector is not None:  # keyword-only hits of a hybrid page still report their distance
         await _fill_distances(resources, vector, chosen)
     page = await _hydrate(resources, chosen, request.search_mode)
-    if resources.settings.track_access and chosen:
-        await resources.long_term.touch([c.id for c in chosen], utcnow())
     return MemoryRecordResults(memories=page, total=total, next_offset=end if end < total else None)

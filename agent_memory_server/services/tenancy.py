@@ -86,6 +86,18 @@ def check(namespace: str | None, user_id: str | None, what: str) -> None:
         )
 
 
+def owner_to_see(namespace: str | None, user_id: str | None) -> tuple[bool, str | None]:
+    """What `check`, and a match on `user_id` when given, ask of an object of `namespace`:
+    whether one can pass at all, and the user it must belong to (None: any)."""
+    p = current()
+    owners = {u for u in (user_id, None if p is None else p.user_id) if u is not None}
+    if len(owners) > 1 or (
+        p is not None and p.namespaces is not None and namespace not in p.namespaces
+    ):
+        return False, None
+    return True, next(iter(owners), None)
+
+
 def own(namespace: str | None, user_id: str | None) -> tuple[str | None, str | None]:
     """The namespace and user of a write or scoped operation: defaults from a bound caller.
 

@@ -10,6 +10,7 @@ a write naming another user is refused (409).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from agent_memory_server.errors import Conflict, InvalidRequest, LimitExceeded, NotFound
@@ -51,11 +52,7 @@ async def resolve(
     namespace, owner = tenancy.own(namespace, user_id)
     if namespace is not None:
         ref = resources.working.ref(namespace, session_id)
-        meta = await resources.working.fields(ref, "user_id")
-        if meta is not None:
-            tenancy.check(namespace, meta["user_id"], f"Session {session_id!r}")
-        if meta is None or (user_id is not None and meta["user_id"] != user_id):
-            raise NotFound(f"Session {session_id!r} not found in namespace {namespace!r}")
+        _check_found(ref, user_id, await resources.working.fields(ref, "user_id"))
         return ref
     found = await resources.working.find(session_id, owner)
     refs = [r for r in found if tenancy.allowed(r.namespace, owner)]
@@ -71,10 +68,38 @@ async def resolve(
     return refs[0]
 
 
+def _check_found(ref: SessionRef, user_id: str | None, found: dict[str, Any] | None) -> None:
+    """A session read by namespace and id must be the caller's tenant's, and user_id's."""
+    if found is not None:
+        tenancy.check(ref.namespace, found.get("user_id"), f"Session {ref.session_id!r}")
+    if found is None or (user_id is not None and found.get("user_id") != user_id):
+        raise NotFound(f"Session {ref.session_id!r} not found in namespace {ref.namespace!r}")
+
+
+async def _read(
+    resources: Resources, session_id: str, namespace: str | None, user_id: str | None,
+    now: datetime, touch: bool,
+) -> tuple[SessionRef, dict[str, Any]]:  # fmt: skip
+    """`resolve` and the session's document, read in one step with the record of its access
+    (when `touch`, and only if the caller may read it)."""
+    known, _ = tenancy.own(namespace, user_id)
+    if known is None:
+        ref = await resolve(resources, session_id, namespace, user_id)
+        doc = await resources.working.read(ref, now, touch)
+    else:
+        ref = resources.working.ref(known, session_id)
+        readable, owner = tenancy.owner_to_see(known, user_id)
+        doc = await resources.working.read(ref, now, touch and readable, owner)
+        _check_found(ref, user_id, doc)
+    if doc is None:
+        raise NotFound(f"Session {session_id!r} not found")
+    return ref, doc
+
+
 def _with_usage(
-    resources: Resources, doc: dict[str, Any], window: int | None, **flags: bool | None
+    resources: Resources, response: WorkingMemoryResponse, window: int | None
 ) -> WorkingMemoryResponse:
-    response = WorkingMemoryResponse.model_validate({**doc, **flags})
+    """The response with how much of the window the session fills (none without a window)."""
     if window:
         budget = budget_for(
             window,
@@ -91,12 +116,16 @@ def _with_usage(
 
 
 async def _after_write(
-    resources: Resources, ref: SessionRef, tokens: int, window: Window, limit: int | None
-) -> None:
-    """Remember the window and schedule summarization when the session passed its threshold."""
+    resources: Resources, ref: SessionRef, tokens: int, window: Window, limit: int | None,
+    stored: int | None,
+) -> None:  # fmt: skip
+    """Remember the window (unless `stored`, the session's, is it already) and schedule
+    summarization when the session passed its threshold."""
     if limit is None:
         return
-    if window.model_name is not None or window.context_window_max is not None:
+    if (window.model_name is not None or window.context_window_max is not None) and (
+        limit != stored
+    ):
         await resources.working.set_window(ref, limit)
     budget = budget_for(
         limit, resources.settings.summarization_threshold, resources.settings.summary_max_tokens
@@ -128,16 +157,19 @@ async def get_session(
     window: Window,
     recent_messages_limit: int | None = None,
 ) -> WorkingMemoryResponse:
-    ref = await resolve(resources, session_id, namespace, user_id)
-    doc = await resources.working.get(ref)
-    if doc is None:
-        raise NotFound(f"Session {session_id!r} not found")
-    limit = window.tokens() or doc.get("context_window_max")
-    await _after_write(resources, ref, int(doc.get("tokens", 0)), window, limit)
-    await resources.working.touch(ref, utcnow(), doc.get("ttl_seconds"))
+    try:
+        requested, refused = window.tokens(), None
+    except InvalidRequest as e:
+        requested, refused = None, e
+    ref, doc = await _read(resources, session_id, namespace, user_id, utcnow(), refused is None)
+    if refused is not None:  # after the read (a missing session is a 404 first), untouched
+        raise refused
+    stored = doc.get("context_window_max")
+    limit = requested or stored
+    await _after_write(resources, ref, int(doc.get("tokens", 0)), window, limit, stored)
     if recent_messages_limit is not None:
         doc["messages"] = doc["messages"][-recent_messages_limit:] if recent_messages_limit else []
-    return _with_usage(resources, doc, limit)
+    return _with_usage(resources, WorkingMemoryResponse.model_validate(doc), limit)
 
 
 async def put_session(
@@ -150,16 +182,7 @@ async def put_session(
 ) -> WorkingMemoryResponse:
     """Replace a session (creating it if needed) and summarize later if it grew too long."""
     check_message_count(resources, len(body.messages))
-    if body.session_id is not None and body.session_id != session_id:
-        raise InvalidRequest(
-            f"Body session_id {body.session_id!r} does not match the path's {session_id!r}"
-        )
-    if namespace is not None and body.namespace is not None and namespace != body.namespace:
-        raise InvalidRequest(f"Namespace {namespace!r} in the query contradicts the body's")
-    if user_id is not None and body.user_id is not None and user_id != body.user_id:
-        raise InvalidRequest(f"user_id {user_id!r} in the query contradicts the body's")
-    if body.long_term_memory_strategy.strategy == "custom":
-        check_custom_prompt(body.long_term_memory_strategy.config)
+    _check_body(session_id, body, namespace, user_id)
     namespace = namespace if namespace is not None else body.namespace
     owner = user_id if user_id is not None else body.user_id
     namespace, owner = tenancy.own(namespace, owner)
@@ -175,7 +198,9 @@ async def put_session(
     tenancy.check(namespace, owner, f"Session {session_id!r}")
     limit = window.tokens()
     ref = resources.working.ref(namespace, session_id)
-    existing = await resources.working.fields(ref, "user_id", "context_window_max")
+    existing = await resources.working.fields(
+        ref, "user_id", "context_window_max", "created_at", "created_ts"
+    )
     if existing:
         tenancy.check(namespace, existing["user_id"], f"Session {session_id!r}")
     if existing and existing["user_id"] not in (None, owner):
@@ -184,36 +209,49 @@ async def put_session(
         limit = existing["context_window_max"]
     counter = resources.tokenizers.for_model(window.model_name)
     now = utcnow()
-    ttl = body.ttl_seconds or resources.settings.default_ttl_seconds
-    stored = StoredWorkingMemory(
-        **body.model_dump(
-            exclude={"session_id", "namespace", "user_id", "tokens", "ttl_seconds", "last_accessed"}
-        ),
-        session_id=session_id,
-        namespace=namespace,
-        user_id=owner,
+    pending = settings.extraction and any(m.discrete_memory_extracted == "f" for m in body.messages)
+    # Every value is valid already (the body was validated on the way in, the rest is ours):
+    # the session is assembled from them, not validated again.
+    stored = WorkingMemoryResponse.model_construct(
+        session_id=session_id, namespace=namespace, user_id=owner, messages=body.messages,
+        memories=body.memories, data=body.data, context=body.context,
+        long_term_memory_strategy=body.long_term_memory_strategy,
         tokens=_count(counter, body.messages, body.context),
-        ttl_seconds=ttl,
-        created_at=now,
-        updated_at=now,
-        last_accessed=now,
-        context_window_max=limit,
-    )
-    doc = {**dump(stored), "created_ts": now.timestamp(), "updated_ts": now.timestamp()}
-    doc["model_name"] = window.model_name
-    if resources.settings.extraction and any(
-        m.discrete_memory_extracted == "f" for m in body.messages
-    ):
-        doc["extraction_status"] = {
-            "state": "pending",
-            "error": None,
-            "updated_at": now.isoformat(),
-        }
-    created = await resources.working.put(ref, doc, ttl)
-    await _after_write(resources, ref, stored.tokens, window, limit)
-    if resources.settings.long_term_memory:
+        ttl_seconds=body.ttl_seconds or settings.default_ttl_seconds, created_at=now,
+        updated_at=now, last_accessed=now, context_window_max=limit,
+        extraction_status=(
+            {"state": "pending", "error": None, "updated_at": now.isoformat()} if pending else None
+        ),
+    )  # fmt: skip
+    doc = {**dump(stored, StoredWorkingMemory), "created_ts": now.timestamp()}
+    doc.update(updated_ts=now.timestamp(), model_name=window.model_name)
+    stored.new_session = True
+    if existing and existing["created_at"]:  # a replaced session keeps its creation time
+        stored.new_session = False
+        doc.update(created_at=existing["created_at"], created_ts=existing["created_ts"])
+        validator = WorkingMemoryResponse.__pydantic_validator__
+        validator.validate_assignment(stored, "created_at", existing["created_at"])
+    await resources.working.put(ref, doc, stored.ttl_seconds)
+    await _after_write(resources, ref, stored.tokens, window, limit, limit)
+    if settings.long_term_memory:
         await schedule_session_processing(resources, ref, owner)
-    return _with_usage(resources, doc, limit, new_session=created)
+    return _with_usage(resources, stored, limit)
+
+
+def _check_body(
+    session_id: str, body: WorkingMemory, namespace: str | None, user_id: str | None
+) -> None:
+    """The body of a PUT must agree with its path and query."""
+    if body.session_id is not None and body.session_id != session_id:
+        raise InvalidRequest(
+            f"Body session_id {body.session_id!r} does not match the path's {session_id!r}"
+        )
+    if namespace is not None and body.namespace is not None and namespace != body.namespace:
+        raise InvalidRequest(f"Namespace {namespace!r} in the query contradicts the body's")
+    if user_id is not None and body.user_id is not None and user_id != body.user_id:
+        raise InvalidRequest(f"user_id {user_id!r} in the query contradicts the body's")
+    if body.long_term_memory_strategy.strategy == "custom":
+        check_custom_prompt(body.long_term_memory_strategy.config)
 
 
 async def append_messages(
@@ -254,7 +292,9 @@ async def append_messages(
     result = await resources.working.append(
         ref, new_doc, [dump(m) for m in messages], tokens, context, now, ttl
     )
-    await _after_write(resources, ref, result.tokens, window, limit)
+    # A session this append created holds the window already.
+    stored = limit if result.created else (existing or {}).get("context_window_max")
+    await _after_write(resources, ref, result.tokens, window, limit, stored)
     if resources.settings.long_term_memory:
         await schedule_session_processing(
             resources, ref, (existing or {}).get("user_id") or user_id

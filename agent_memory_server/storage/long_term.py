@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redisvl.index import AsyncSearchIndex
 from redisvl.query import CountQuery, FilterQuery, VectorRangeQuery
 from redisvl.query.filter import FilterExpression
@@ -177,14 +178,22 @@ class LongTermStore:
                     pipe.delete(self.keys.long_term_access(record.id))
             await pipe.execute()
 
-    async def get_many(self, ids: Sequence[str]) -> list[MemoryRecord | None]:
-        """Records by id (None where missing), with their latest access from the access keys."""
+    async def get_many(
+        self, ids: Sequence[str], touched_at: datetime | None = None
+    ) -> list[MemoryRecord | None]:
+        """Records by id (None where missing), with their latest access from the access keys.
+
+        With `touched_at`, the same round trip then records an access of each (a search's
+        page; the records are read before it), as `touch` does.
+        """
         async with self.redis.pipeline(transaction=False) as pipe:
             for memory_id in ids:
                 # HGETALL: short commands cost less to send than HMGET of every field name.
                 pipe.hgetall(self.keys.long_term(memory_id))
                 pipe.hgetall(self.keys.long_term_access(memory_id))
-            rows = await pipe.execute()
+            if touched_at is not None:
+                self._queue_touch(pipe, ids, touched_at)
+            rows = (await pipe.execute())[: 2 * len(ids)]
         records: list[MemoryRecord | None] = []
         for row, access in zip(rows[::2], rows[1::2], strict=True):
             if not row:
@@ -233,17 +242,19 @@ class LongTermStore:
             return sum(int(r) for r in (await pipe.execute())[::2])
 
     async def touch(self, ids: Sequence[str], now: datetime) -> None:
-        """Record an access of records a search returned.
-
-        Kept in a separate, unindexed hash per record: writing the indexed hash would make
-        RediSearch re-index the document (and re-insert its vector into HNSW) on every read.
-        """
+        """Record an access of these records."""
         async with self.redis.pipeline(transaction=False) as pipe:
-            for memory_id in ids:
-                key = self.keys.long_term_access(memory_id)
-                pipe.hset(key, "last_accessed", now.timestamp())
-                pipe.hincrby(key, "access_count", 1)
+            self._queue_touch(pipe, ids, now)
             await pipe.execute()
+
+    def _queue_touch(self, pipe: Pipeline, ids: Sequence[str], now: datetime) -> None:
+        """Access statistics live in a separate, unindexed hash per record: writing the indexed
+        hash would make RediSearch re-index the document (and re-insert its vector into HNSW)
+        on every read."""
+        for memory_id in ids:
+            key = self.keys.long_term_access(memory_id)
+            pipe.hset(key, "last_accessed", now.timestamp())
+            pipe.hincrby(key, "access_count", 1)
 
     def _knn_command(
         self, vector: np.ndarray[Any, Any], where: FilterExpression | None, k: int

@@ -56,6 +56,21 @@ end
 return marked
 """
 
+# Read a session and record the access in the same step; returns the document as it was read.
+# The access (last_accessed; a TTL renewed) is recorded when ARGV[1] is '*', or '=' and the
+# session's user_id is ARGV[2]; '-' only reads.
+_READ_AND_TOUCH = """
+local doc = redis.call('JSON.GET', KEYS[1])
+if not doc or ARGV[1] == '-' then return doc end
+if ARGV[1] == '=' and cjson.decode(redis.call('JSON.GET', KEYS[1], '$.user_id'))[1] ~= ARGV[2] then
+  return doc
+end
+redis.call('JSON.SET', KEYS[1], '$.last_accessed', ARGV[3], 'XX')
+local ttl = cjson.decode(redis.call('JSON.GET', KEYS[1], '$.ttl_seconds'))[1]
+if type(ttl) == 'number' then redis.call('EXPIRE', KEYS[1], ttl) end
+return doc
+"""
+
 _SET_IF_EXISTS = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('JSON.SET', KEYS[1], ARGV[1], ARGV[2])
@@ -90,9 +105,13 @@ class WorkingMemoryStore:
         self.redis = redis
         self.keys = keys
         self.index = AsyncSearchIndex(working_memory_schema(keys), redis_client=redis)
+        # redis-py builds a new command object (and its callback table) on every .json():
+        # one for direct commands, and one per pipeline.
+        self._json = redis.json()
         self._fold = redis.register_script(_FOLD_SCRIPT)
         self._mark = redis.register_script(_MARK_SCRIPT)
         self._set_if_exists = redis.register_script(_SET_IF_EXISTS)
+        self._read_and_touch = redis.register_script(_READ_AND_TOUCH)
 
     async def create_index(self) -> None:
         if not await self.index.exists():
@@ -118,13 +137,13 @@ class WorkingMemoryStore:
         return refs
 
     async def get(self, ref: SessionRef) -> dict[str, Any] | None:
-        doc = await self.redis.json().get(ref.key)
+        doc = await self._json.get(ref.key)
         return doc if isinstance(doc, dict) else None
 
     async def fields(self, ref: SessionRef, *names: str) -> dict[str, Any] | None:
         """Some top-level fields of a session in one round trip; None if it does not exist."""
         paths = [f"$.{name}" for name in names]
-        raw: Any = await self.redis.json().get(ref.key, *paths)
+        raw: Any = await self._json.get(ref.key, *paths)
         if not raw:
             return None
         if len(names) == 1:
@@ -134,21 +153,13 @@ class WorkingMemoryStore:
             for name, path in zip(names, paths, strict=True)
         }
 
-    async def put(self, ref: SessionRef, doc: dict[str, Any], ttl_seconds: int | None) -> bool:
-        """Replace the whole session, keeping its original creation time; True if created."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.json().get(ref.key, "$.created_at", "$.created_ts")
-            (existing,) = await pipe.execute()
-        created = not existing or not existing.get("$.created_at")
-        if not created:
-            doc["created_at"] = existing["$.created_at"][0]
-            doc["created_ts"] = existing["$.created_ts"][0]
-        async with self.redis.pipeline(transaction=True) as pipe:
+    async def put(self, ref: SessionRef, doc: dict[str, Any], ttl_seconds: int | None) -> None:
+        """Replace the whole session (the caller carries over its creation time)."""
+        async with self.redis.pipeline(transaction=ttl_seconds is not None) as pipe:
             pipe.json().set(ref.key, "$", doc)
             if ttl_seconds is not None:
                 pipe.expire(ref.key, ttl_seconds)
             await pipe.execute()
-        return created
 
     async def append(
         self,
@@ -162,33 +173,38 @@ class WorkingMemoryStore:
     ) -> AppendResult:
         """Append messages in one transaction; creates the session from new_doc if missing."""
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.json().set(ref.key, "$", new_doc, nx=True)
+            doc = pipe.json()
+            doc.set(ref.key, "$", new_doc, nx=True)
             if messages:
-                pipe.json().arrappend(ref.key, "$.messages", *messages)
-            pipe.json().numincrby(ref.key, "$.tokens", tokens)
+                doc.arrappend(ref.key, "$.messages", *messages)
+            doc.numincrby(ref.key, "$.tokens", tokens)
             for path, value in timestamps(now).items():
-                pipe.json().set(ref.key, f"$.{path}", value)
-            pipe.json().set(ref.key, "$.last_accessed", now.isoformat())
+                doc.set(ref.key, f"$.{path}", value)
+            doc.set(ref.key, "$.last_accessed", now.isoformat())
             if context is not None:
-                pipe.json().set(ref.key, "$.context", context)
+                doc.set(ref.key, "$.context", context)
             if ttl_seconds is not None:
-                pipe.json().set(ref.key, "$.ttl_seconds", ttl_seconds)
+                doc.set(ref.key, "$.ttl_seconds", ttl_seconds)
                 pipe.expire(ref.key, ttl_seconds)
             results = await pipe.execute()
         total = results[2 if messages else 1]
         total_tokens = int(total[0] if isinstance(total, list) else total)
         return AppendResult(created=bool(results[0]), tokens=total_tokens)
 
-    async def touch(self, ref: SessionRef, now: datetime, ttl_seconds: int | None) -> None:
-        """Record an access; a session with a TTL gets its full TTL again."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.json().set(ref.key, "$.last_accessed", now.isoformat(), xx=True)
-            if ttl_seconds is not None:
-                pipe.expire(ref.key, ttl_seconds)
-            await pipe.execute()
+    async def read(
+        self, ref: SessionRef, now: datetime, touch: bool, owner: str | None = None
+    ) -> dict[str, Any] | None:
+        """The session as it is, with its access recorded in the same step (last_accessed; a
+        TTL renewed) when `touch` and, if `owner` is given, the session is that user's."""
+        mode = "-" if not touch else "*" if owner is None else "="
+        raw = await self._read_and_touch(
+            keys=[ref.key], args=[mode, owner or "", json.dumps(now.isoformat())]
+        )
+        doc = None if raw is None else json.loads(raw)
+        return doc if isinstance(doc, dict) else None
 
     async def set_window(self, ref: SessionRef, window: int) -> None:
-        await self.redis.json().set(ref.key, "$.context_window_max", window, xx=True)
+        await self._json.set(ref.key, "$.context_window_max", window, xx=True)
 
     async def fold(
         self,

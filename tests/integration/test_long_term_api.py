@@ -271,3 +271,20 @@ async def test_owner_ids_match_exactly(app: AppClient) -> None:
         assert _ids(await _search(app, text="", user_id={"eq": user})) == expected
     assert _ids(await _search(app, text="", namespace={"eq": "x,y"})) == ["comma"]
     assert _ids(await _search(app, text="", namespace={"eq": "x"})) == ["plain"]
+
+
+async def test_search_records_the_access_of_its_page(app: AppClient) -> None:
+    """Each search counts one access of every record on its page, after reading them."""
+    await _seed(app)
+    before = (await app.http.get("/v1/long-term-memory/f3")).json()
+    assert before["access_count"] == 0
+    query = {"text": "cello", "search_mode": "keyword", "user_id": {"eq": "bob"}, "limit": 1}
+    first = (await _search(app, **query))["memories"][0]
+    assert first["id"] == "f3" and first["access_count"] == 0  # read before its access
+    second = (await _search(app, **query))["memories"][0]
+    assert second["access_count"] == 1
+    assert second["last_accessed"] > before["last_accessed"]
+    after = (await app.http.get("/v1/long-term-memory/f3")).json()
+    assert after["access_count"] == 2
+    unread = (await app.http.get("/v1/long-term-memory/f4")).json()
+    assert unread["access_count"] == 0  # not on the page

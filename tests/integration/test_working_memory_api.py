@@ -110,6 +110,34 @@ async def test_ttl_is_applied(app: AppClient) -> None:
     assert await app.resources.redis.ttl(app.resources.keys.working_memory(None, "forever")) == -1
 
 
+async def test_a_read_records_the_access_of_the_session_it_returns(app: AppClient) -> None:
+    """last_accessed and the TTL are renewed by a read that returns the session, by no other."""
+    owner = {"namespace": "n", "user_id": "u"}
+    await app.http.put("/v1/working-memory/s", params=owner, json={"ttl_seconds": 1000})
+    redis, key = app.resources.redis, app.resources.keys.working_memory("n", "s")
+
+    async def last_accessed() -> datetime:
+        return datetime.fromisoformat((await redis.json().get(key, "$.last_accessed"))[0])
+
+    for refused, status in (
+        ({"namespace": "n", "user_id": "other"}, 404),
+        ({**owner, "model_name": "no-such-model"}, 400),
+        ({"user_id": "other"}, 404),
+    ):
+        await redis.expire(key, 10)
+        before = await last_accessed()
+        response = await app.http.get("/v1/working-memory/s", params=refused)
+        assert response.status_code == status, refused
+        assert await redis.ttl(key) <= 10 and await last_accessed() == before, refused
+    for found in (owner, {"namespace": "n"}, {"user_id": "u"}, {}):
+        await redis.expire(key, 10)
+        before = await last_accessed()
+        got = await app.http.get("/v1/working-memory/s", params=found)
+        assert got.status_code == 200, found
+        assert datetime.fromisoformat(got.json()["last_accessed"]) == before  # as it was read
+        assert 10 < await redis.ttl(key) <= 1000 and await last_accessed() > before, found
+
+
 async def test_bad_input_gets_4xx_naming_the_problem(app: AppClient) -> None:
     future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     cases = [

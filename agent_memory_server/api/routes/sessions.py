@@ -49,7 +49,8 @@ async def get_memory(
     session = await service.get_session(
         resources, session_id, namespace, user_id, window, window_size
     )
-    return LegacyMemoryResponse.model_validate(session.model_dump())
+    # From the session's attributes: its messages are models already, taken as they are.
+    return LegacyMemoryResponse.model_validate(session, from_attributes=True)
 
 
 @router.post("/{session_id}/memory", response_model=AckResponse)
