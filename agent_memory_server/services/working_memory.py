@@ -167,6 +167,7 @@ async def get_session(
     stored = doc.get("context_window_max")
     limit = requested or stored
     await _after_write(resources, ref, int(doc.get("tokens", 0)), window, limit, stored)
+    doc["context_window_max"] = limit  # the window this read sized by, now the session's
     if recent_messages_limit is not None:
         doc["messages"] = doc["messages"][-recent_messages_limit:] if recent_messages_limit else []
     return _with_usage(resources, WorkingMemoryResponse.model_validate(doc), limit)
