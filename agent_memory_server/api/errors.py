@@ -20,11 +20,16 @@ STATUS: dict[type[errors.MemoryServerError], int] = {
 }
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+def domain_error_response(exc: Exception) -> JSONResponse:
+    """The status of the error's kind and its message as `detail`."""
     status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 500)
     message = exc.message if isinstance(exc, errors.MemoryServerError) else str(exc)
     headers = {"Retry-After": "5"} if status == 503 else None
     return JSONResponse({"detail": message}, status_code=status, headers=headers)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    return domain_error_response(exc)
 
 
 def install_error_handlers(app: FastAPI) -> None:
