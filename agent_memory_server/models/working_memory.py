@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from agent_memory_server.models.common import (
+    STORED,
     Identifier,
     JSONObject,
     UTCDateTime,
@@ -31,8 +32,8 @@ class MemoryMessage(BaseModel):
 
     @field_validator("created_at")
     @classmethod
-    def _not_in_future(cls, value: UTCDateTime) -> UTCDateTime:
-        if value > utcnow() + MAX_FUTURE:
+    def _not_in_future(cls, value: UTCDateTime, info: ValidationInfo) -> UTCDateTime:
+        if info.context is not STORED and value > utcnow() + MAX_FUTURE:
             raise ValueError(f"created_at {value.isoformat()} is more than 5 minutes in the future")
         return value
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from agent_memory_server.errors import Conflict, InvalidRequest, LimitExceeded, NotFound
-from agent_memory_server.models.common import utcnow
+from agent_memory_server.models.common import STORED, utcnow
 from agent_memory_server.models.working_memory import (
     MemoryMessage,
     StoredWorkingMemory,
@@ -79,21 +79,24 @@ def _check_found(ref: SessionRef, user_id: str | None, found: dict[str, Any] | N
 async def _read(
     resources: Resources, session_id: str, namespace: str | None, user_id: str | None,
     now: datetime, touch: bool,
-) -> tuple[SessionRef, dict[str, Any]]:  # fmt: skip
-    """`resolve` and the session's document, read in one step with the record of its access
-    (when `touch`, and only if the caller may read it)."""
+) -> tuple[SessionRef, WorkingMemoryResponse]:  # fmt: skip
+    """`resolve` and the session, read in one step with the record of its access (when
+    `touch`, and only if the caller may read it)."""
     known, _ = tenancy.own(namespace, user_id)
     if known is None:
         ref = await resolve(resources, session_id, namespace, user_id)
-        doc = await resources.working.read(ref, now, touch)
+        raw = await resources.working.read(ref, now, touch)
     else:
         ref = resources.working.ref(known, session_id)
         readable, owner = tenancy.owner_to_see(known, user_id)
-        doc = await resources.working.read(ref, now, touch and readable, owner)
-        _check_found(ref, user_id, doc)
-    if doc is None:
+        raw = await resources.working.read(ref, now, touch and readable, owner)
+    if raw is None:
+        _check_found(ref, user_id, None)
         raise NotFound(f"Session {session_id!r} not found")
-    return ref, doc
+    session = WorkingMemoryResponse.model_validate_json(raw, context=STORED)
+    if known is not None:
+        _check_found(ref, user_id, {"user_id": session.user_id})
+    return ref, session
 
 
 def _with_usage(
@@ -161,16 +164,18 @@ async def get_session(
         requested, refused = window.tokens(), None
     except InvalidRequest as e:
         requested, refused = None, e
-    ref, doc = await _read(resources, session_id, namespace, user_id, utcnow(), refused is None)
+    ref, session = await _read(resources, session_id, namespace, user_id, utcnow(), refused is None)
     if refused is not None:  # after the read (a missing session is a 404 first), untouched
         raise refused
-    stored = doc.get("context_window_max")
+    stored = session.context_window_max
     limit = requested or stored
-    await _after_write(resources, ref, int(doc.get("tokens", 0)), window, limit, stored)
-    doc["context_window_max"] = limit  # the window this read sized by, now the session's
+    await _after_write(resources, ref, session.tokens, window, limit, stored)
+    session.context_window_max = limit  # the window this read sized by, now the session's
     if recent_messages_limit is not None:
-        doc["messages"] = doc["messages"][-recent_messages_limit:] if recent_messages_limit else []
-    return _with_usage(resources, WorkingMemoryResponse.model_validate(doc), limit)
+        session.messages = (
+            session.messages[-recent_messages_limit:] if recent_messages_limit else []
+        )
+    return _with_usage(resources, session, limit)
 
 
 async def put_session(

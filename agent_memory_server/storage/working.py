@@ -193,15 +193,15 @@ class WorkingMemoryStore:
 
     async def read(
         self, ref: SessionRef, now: datetime, touch: bool, owner: str | None = None
-    ) -> dict[str, Any] | None:
-        """The session as it is, with its access recorded in the same step (last_accessed; a
-        TTL renewed) when `touch` and, if `owner` is given, the session is that user's."""
+    ) -> str | bytes | None:
+        """The session's JSON as stored, with its access recorded in the same step
+        (last_accessed; a TTL renewed) when `touch` and, if `owner` is given, the session is
+        that user's. Left unparsed: the caller validates it straight into its model."""
         mode = "-" if not touch else "*" if owner is None else "="
-        raw = await self._read_and_touch(
+        raw: str | bytes | None = await self._read_and_touch(
             keys=[ref.key], args=[mode, owner or "", json.dumps(now.isoformat())]
         )
-        doc = None if raw is None else json.loads(raw)
-        return doc if isinstance(doc, dict) else None
+        return raw
 
     async def set_window(self, ref: SessionRef, window: int) -> None:
         await self._json.set(ref.key, "$.context_window_max", window, xx=True)
