@@ -34,6 +34,7 @@ from benchmarks import ingest
 from benchmarks.api_load import CLIENT_LIMITS, loadavg
 from benchmarks.api_ops import Op, Ops
 from benchmarks.harness import Server, running_server
+from benchmarks.http_client import LeanClient
 from benchmarks.search_overhead import pct
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,11 +78,11 @@ async def _one(op: Op, i: int) -> float:
 async def measure(servers: list[Server], names: list[str], requests: int, records: int) -> None:
     redis = Redis.from_url(servers[0].redis_url)
     embedder = MiniLMEmbedder()
-    clients = [
-        httpx.AsyncClient(base_url=s.url, timeout=300, limits=CLIENT_LIMITS) for s in servers
-    ]
+    clients = [LeanClient(s.url) for s in servers]
+    reference = httpx.AsyncClient(timeout=300, limits=CLIENT_LIMITS)  # unused by these ops
     sides = [
-        Ops(c, redis, embedder, s.key_prefix, 10) for c, s in zip(clients, servers, strict=True)
+        Ops(c, redis, embedder, s.key_prefix, 10, reference)
+        for c, s in zip(clients, servers, strict=True)
     ]
     if NEEDS_RECORDS & set(names):
         for ops, server in zip(sides, servers, strict=True):
@@ -111,7 +112,8 @@ async def measure(servers: list[Server], names: list[str], requests: int, record
             flush=True,
         )
     for client in clients:
-        await client.aclose()
+        await client.__aexit__()
+    await reference.aclose()
     await redis.aclose()
 
 

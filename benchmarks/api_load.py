@@ -4,7 +4,8 @@ Starts an embedded Redis and `agent-memory api` as a user would (EMBEDDED_WORKER
 background pipeline runs in task workers in production, and would compete with the requests
 timed here), ingests records over HTTP (benchmarks/ingest.py, with its own floors), then for
 each operation of benchmarks/api_ops.py and each concurrency c alternates a round of c
-concurrent HTTP requests (asyncio tasks sharing one httpx client) with a round of c concurrent
+concurrent HTTP requests (asyncio tasks sharing one lean keep-alive client, see
+benchmarks/http_client.py; one reference row uses httpx) with a round of c concurrent
 floor operations, so that both see the machine in the same state. Prints p50/p95/p99, the
 throughput (requests / time spent in that side's rounds) and the ratio of the p95s, with the
 1-minute load average at the end of each row.
@@ -30,6 +31,7 @@ from agent_memory_server.providers.minilm_onnx import MiniLMEmbedder
 from benchmarks import ingest
 from benchmarks.api_ops import Op, Ops
 from benchmarks.harness import Server, running_server
+from benchmarks.http_client import LeanClient
 from benchmarks.search_overhead import pct
 
 CONCURRENCY = (1, 8, 32)
@@ -141,7 +143,7 @@ def render(rows: list[Row]) -> str:
             + ", ".join(first)
         )
     for r in rows:
-        if r.op.startswith("GET working memory") and r.concurrency == 1:
+        if r.op.startswith("GET working memory") and r.concurrency == 1:  # lean client
             verdict = "met" if r.ratio <= 3 else "not met"
             lines.append(f"- {r.op} p95 <= 3x JSON.GET at c=1: {r.ratio:.2f}x, {verdict}")
     return "\n".join(lines)
@@ -155,12 +157,15 @@ async def measure(
     limits = CLIENT_LIMITS
     redis = Redis.from_url(server.redis_url)
     embedder = MiniLMEmbedder()
-    async with httpx.AsyncClient(base_url=server.url, timeout=300, limits=limits) as http:
+    async with (
+        LeanClient(server.url) as http,
+        httpx.AsyncClient(base_url=server.url, timeout=300, limits=limits) as reference,
+    ):
         ingested = await ingest.measure(
             http, redis, embedder, server.key_prefix, records, namespaces, loadavg()
         )
         print(ingested, "\n", flush=True)
-        ops = Ops(http, redis, embedder, server.key_prefix, namespaces)
+        ops = Ops(http, redis, embedder, server.key_prefix, namespaces, reference)
         sessions = {size: await ops.setup_sessions("get", size) for size in (10, 100)}
         rows = []
         numbers = Counter()
@@ -180,6 +185,7 @@ async def _operations(ops: Ops, sessions: dict[int, Any]) -> AsyncIterator[Op]:
     yield ops.health()
     for size in (10, 100):
         yield ops.get_working_memory(sessions[size], size)
+    yield ops.get_working_memory(sessions[10], 10, with_httpx=True)
     for size in (10, 100):
         yield await ops.put_working_memory(size)
     yield await ops.append()

@@ -26,6 +26,7 @@ from agent_memory_server.providers.minilm_onnx import MiniLMEmbedder
 from agent_memory_server.storage.filters import query_terms, text_query_string
 from agent_memory_server.storage.keys import Keys
 from agent_memory_server.storage.long_term import to_hash
+from benchmarks.http_client import LeanClient, Response
 from benchmarks.search_overhead import HYBRID_DEPTH, sentence
 
 FLOOR_NS = "bench-floor"
@@ -56,10 +57,11 @@ class Ops:
     """Builds the operations over one server, one Redis and one embedder."""
 
     def __init__(
-        self, http: httpx.AsyncClient, redis: Redis, embedder: MiniLMEmbedder, prefix: str,
-        namespaces: int,
+        self, http: LeanClient, redis: Redis, embedder: MiniLMEmbedder, prefix: str,
+        namespaces: int, reference: httpx.AsyncClient,
     ) -> None:  # fmt: skip
         self.http = http
+        self.reference = reference  # httpx, for one row: what a common client library adds
         self.redis = redis
         self.json = redis.json()  # one command object: redis-py builds one per .json() call
         self.embedder = embedder
@@ -68,7 +70,7 @@ class Ops:
         self.namespaces = namespaces
         self.rng = random.Random(11)
 
-    async def _ok(self, response: Awaitable[httpx.Response]) -> None:
+    async def _ok(self, response: Awaitable[httpx.Response | Response]) -> None:
         (await response).raise_for_status()
 
     async def _embed(self, texts: list[str]) -> bytes:
@@ -109,17 +111,22 @@ class Ops:
 
         return Op("reference: GET /v1/health vs PING", http, floor, 300)
 
-    def get_working_memory(self, sessions: list[tuple[str, str, str]], size: int) -> Op:
+    def get_working_memory(
+        self, sessions: list[tuple[str, str, str]], size: int, with_httpx: bool = False
+    ) -> Op:
+        client = self.reference if with_httpx else self.http
+
         async def http(i: int) -> None:
             session, namespace, user = sessions[i % len(sessions)]
             params = {"namespace": namespace, "user_id": user, "model_name": MODEL}
-            await self._ok(self.http.get(f"/v1/working-memory/{session}", params=params))
+            await self._ok(client.get(f"/v1/working-memory/{session}", params=params))
 
         async def floor(i: int) -> None:
             session = sessions[i % len(sessions)][0]
             await self.json.get(self.keys.working_memory(FLOOR_NS, session))
 
-        return Op(f"GET working memory ({size} msgs)", http, floor, 300)
+        name = f"GET working memory ({size} msgs)"
+        return Op(f"reference: {name} with httpx" if with_httpx else name, http, floor, 300)
 
     async def put_working_memory(self, size: int) -> Op:
         sessions = await self.setup_sessions("put", size)

@@ -19,7 +19,6 @@ import asyncio
 import random
 import time
 
-import httpx
 from redis.asyncio import Redis
 
 from agent_memory_server.config import Settings
@@ -31,6 +30,7 @@ from agent_memory_server.storage.keys import Keys
 from agent_memory_server.storage.long_term import LongTermStore, to_hash
 from agent_memory_server.storage.schema import VectorIndexParams
 from benchmarks.api_ops import owner
+from benchmarks.http_client import LeanClient
 from benchmarks.search_overhead import sentence
 
 BATCH = 100
@@ -57,7 +57,7 @@ def _records(n: int, namespaces: int) -> list[MemoryRecord]:
 
 
 async def measure(
-    http: httpx.AsyncClient, redis: Redis, embedder: MiniLMEmbedder, prefix: str, records: int,
+    http: LeanClient, redis: Redis, embedder: MiniLMEmbedder, prefix: str, records: int,
     namespaces: int, load: str,
 ) -> str:  # fmt: skip
     """Ingest `records` over HTTP beside the embedder and raw Redis; a markdown table."""
