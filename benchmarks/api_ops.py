@@ -25,7 +25,7 @@ from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.providers.minilm_onnx import MiniLMEmbedder
 from agent_memory_server.storage.filters import query_terms, text_query_string
 from agent_memory_server.storage.keys import Keys
-from agent_memory_server.storage.long_term import to_hash
+from agent_memory_server.storage.record_hash import to_hash
 from benchmarks.http_client import LeanClient, Response
 from benchmarks.search_overhead import HYBRID_DEPTH, sentence
 

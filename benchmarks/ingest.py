@@ -27,7 +27,8 @@ from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.providers.minilm_onnx import MiniLMEmbedder
 from agent_memory_server.services.long_term import content_hash
 from agent_memory_server.storage.keys import Keys
-from agent_memory_server.storage.long_term import LongTermStore, to_hash
+from agent_memory_server.storage.long_term import LongTermStore
+from agent_memory_server.storage.record_hash import to_hash
 from agent_memory_server.storage.schema import VectorIndexParams
 from benchmarks.api_ops import owner
 from benchmarks.http_client import LeanClient

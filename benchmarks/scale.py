@@ -31,7 +31,8 @@ import redis
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.storage.embedded import EmbeddedRedis
 from agent_memory_server.storage.keys import Keys
-from agent_memory_server.storage.long_term import LongTermStore, to_hash
+from agent_memory_server.storage.long_term import LongTermStore
+from agent_memory_server.storage.record_hash import to_hash
 from agent_memory_server.storage.schema import VectorIndexParams
 from benchmarks.search_overhead import WORDS, pct
 

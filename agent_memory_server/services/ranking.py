@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from agent_memory_server.models.long_term import SearchRequest
 
@@ -24,6 +25,7 @@ class Candidate:
     semantic_rank: int | None = None
     keyword_rank: int | None = None
     score: float = 0.0
+    fields: dict[str, Any] | None = None  # the whole stored record, when the leg returned it
 
 
 def _min_max(values: Sequence[float]) -> tuple[float, float]:

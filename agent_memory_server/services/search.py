@@ -1,7 +1,8 @@
 """Long-term search: semantic, keyword or hybrid candidates, ranking, paging, hydration.
 
-The legs return ids and ranking signals only; full records are read for the chosen page alone.
-The keyword leg runs while the query is being embedded.
+The legs return ids and ranking signals only, and full records are read for the chosen page
+alone; when no re-ranking is asked for, the candidates are the page, and the legs return the
+whole records at once. The keyword leg runs while the query is being embedded.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from agent_memory_server.models.long_term import (
     MemoryRecordResults,
     SearchRequest,
 )
+from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import tenancy
 from agent_memory_server.services.ranking import Candidate, boost, fuse_minmax, fuse_rrf
@@ -27,7 +29,7 @@ from agent_memory_server.storage.replies import Hit
 
 
 def _candidate(hit: Hit) -> Candidate:
-    return Candidate(hit.id, hit.created_at, hit.last_accessed, hit.importance)
+    return Candidate(hit.id, hit.created_at, hit.last_accessed, hit.importance, fields=hit.fields)
 
 
 async def _fill_distances(
@@ -46,7 +48,13 @@ async def _hydrate(
 ) -> list[MemoryRecordResult]:
     """The page's records, read in the round trip that records their access (TRACK_ACCESS)."""
     touched_at = utcnow() if resources.settings.track_access else None
-    records = await resources.long_term.get_many([c.id for c in chosen], touched_at)
+    store = resources.long_term
+    returned = [c.fields for c in chosen if c.fields is not None]
+    records: Sequence[MemoryRecord | None] = (
+        await store.complete(returned, touched_at)
+        if len(returned) == len(chosen)
+        else await store.get_many([c.id for c in chosen], touched_at)
+    )
     # The records were validated when read; adding the score fields needs no second pass.
     return [
         MemoryRecordResult.model_construct(
@@ -71,14 +79,16 @@ async def _listing(resources: Resources, request: SearchRequest, where: Any) -> 
 
 
 async def _collect(
-    resources: Resources, request: SearchRequest, where: Any, depth: int
+    resources: Resources, request: SearchRequest, where: Any, depth: int, full: bool
 ) -> tuple[dict[str, Candidate], int, np.ndarray[Any, Any] | None]:
-    """Run the legs the mode needs: candidates by id, the true total, the query vector."""
+    """Run the legs the mode needs: candidates by id, the true total, the query vector.
+
+    `full`: the legs return whole records (the candidates are the page)."""
     store = resources.long_term
     mode = request.search_mode
     threshold = request.distance_threshold
     keyword = (
-        asyncio.ensure_future(store.keyword(query_terms(request.text), where, depth))
+        asyncio.ensure_future(store.keyword(query_terms(request.text), where, depth, full))
         if mode != "semantic"
         else None
     )
@@ -88,7 +98,7 @@ async def _collect(
     if mode != "keyword":
         vector = (await resources.embedder.embed([request.text]))[0]
         if threshold is None:
-            hits, total = await store.knn_with_total(vector, where, depth)
+            hits, total = await store.knn_with_total(vector, where, depth, full)
         else:
             hits, total = await asyncio.gather(
                 store.knn(vector, where, depth, threshold),
@@ -152,7 +162,7 @@ async def search_memories(resources: Resources, request: SearchRequest) -> Memor
         request.search_mode == "hybrid" or request.recency_boost or request.importance_weight > 0
     )
     depth = max(end, resources.settings.search_candidates) if rerank else end
-    candidates, total, vector = await _collect(resources, request, where, depth)
+    candidates, total, vector = await _collect(resources, request, where, depth, not rerank)
     ranked = await _score(resources, request, list(candidates.values()), vector)
     ranked.sort(key=lambda c: (-c.score, c.id))
     chosen = ranked[request.offset : end]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-# What a search leg returns per candidate: enough to rank it, not the whole record.
+# What a search leg returns per candidate: enough to rank it, not the whole record (unless
+# the candidates are the page itself: then the whole stored hash).
 RANK_FIELDS = ["memory_id", "created_at", "last_accessed", "importance"]
 
 
@@ -19,15 +20,18 @@ class Hit:
     importance: float | None
     distance: float | None = None
     keyword_score: float | None = None
+    fields: dict[str, Any] | None = None  # every field, when the leg returned the records
 
 
-def make_hit(doc: dict[str, Any], **signal: float) -> Hit:
+def make_hit(doc: dict[str, Any], full: bool = False, **signal: float) -> Hit:
+    """`full`: the reply holds the whole record (kept as the hit's `fields`)."""
     importance = doc.get("importance")
     return Hit(
         id=as_str(doc["memory_id"]),
         created_at=float(doc.get("created_at") or 0),
         last_accessed=float(doc.get("last_accessed") or 0),
         importance=None if importance in (None, "", b"") else float(importance),
+        fields=doc if full else None,
         **signal,
     )
 
@@ -55,8 +59,9 @@ def search_docs(reply: Any) -> tuple[int, list[dict[str, Any]]]:
     return int(total), [{as_str(name): value for name, value in d.items()} for d in docs]
 
 
-def knn_hits(reply: Any) -> list[Hit]:
-    return [make_hit(d, distance=float(d["vector_distance"])) for d in search_docs(reply)[1]]
+def knn_hits(reply: Any, full: bool = False) -> list[Hit]:
+    docs = search_docs(reply)[1]
+    return [make_hit(d, full, distance=float(d["vector_distance"])) for d in docs]
 
 
 def as_str(value: Any) -> str:

@@ -288,3 +288,37 @@ async def test_search_records_the_access_of_its_page(app: AppClient) -> None:
     assert after["access_count"] == 2
     unread = (await app.http.get("/v1/long-term-memory/f4")).json()
     assert unread["access_count"] == 0  # not on the page
+
+
+async def test_search_returns_whole_records_on_every_path(app: AppClient) -> None:
+    """A page read from the search reply itself (no re-ranking) and a page read back by id
+    (hybrid, recency) carry the same record as GET, every field of it."""
+    extra = {
+        "session_id": "s9", "event_date": 1_700_100_000, "pinned": True,
+        "metadata": {"importance": 0.7, "source": {"app": "notes"}},
+        "discrete_memory_extracted": "t", "extraction_strategy": "discrete",
+    }  # fmt: skip
+    await _seed(app)
+    body = {"memories": [_record(9, ("f9", "Carol keeps bees on her roof.", "carol", "hobbies",
+                                     ["bees", "garden"], ["Carol"]), **extra)]}  # fmt: skip
+    assert (await app.http.post("/v1/long-term-memory/", json=body)).status_code == 200
+    await app.http.get("/v1/long-term-memory/f9")  # an access, so the access hash has values
+    volatile = {"last_accessed", "access_count", "dist", "score", "score_type"}
+    for query in [
+        {"search_mode": "keyword"},
+        {"search_mode": "semantic"},
+        {"search_mode": "hybrid"},
+        {"search_mode": "keyword", "recency_boost": True},
+        {"search_mode": "semantic", "distance_threshold": 0.9},
+    ]:
+        page = await _search(
+            app, text="bees on the roof", limit=1, user_id={"eq": "carol"}, **query
+        )
+        found = page["memories"][0]
+        stored = (await app.http.get("/v1/long-term-memory/f9")).json()
+        assert found["id"] == "f9", query
+        assert {k: v for k, v in found.items() if k not in volatile} == {
+            k: v for k, v in stored.items() if k not in volatile
+        }, query
+        assert found["access_count"] == stored["access_count"] - 1  # read, then counted
+        assert found["pinned"] is True and found["metadata"]["source"] == {"app": "notes"}
