@@ -102,13 +102,15 @@ async def side_by_side(op: Op, c: int, scale: float, numbers: Counter) -> Row:
     http: list[float] = []
     floor: list[float] = []
     seconds = [0.0, 0.0]
-    for _ in range(rounds):
+    for warm_up in [True] + [False] * rounds:  # an untimed round opens c connections each side
         first = numbers.take(c)
         for i in range(first, first + c):
             if op.prepare is not None:
                 op.prepare(i)
         for side, (fn, sink) in enumerate(((op.http, http), (op.floor, floor))):
             latencies, elapsed = await _round(fn, first, c)
+            if warm_up:
+                continue
             sink.extend(latencies)
             seconds[side] += elapsed
     return Row(op.name, c, http, seconds[0], floor, seconds[1], loadavg())
