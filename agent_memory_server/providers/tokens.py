@@ -121,14 +121,33 @@ class TokenCounter(Protocol):
     def count_message(self, role: str, content: str) -> int: ...
 
 
+# Counts remembered per encoding, keyed by a 16-byte digest of the text: a client that saves
+# its whole session every turn (PUT) sends the same messages again and again, and the prompt
+# and summarizer count them once more. At most this many entries (about 10 MB); then it starts
+# over. Texts shorter than CACHE_MIN_CHARS cost less to encode than to digest.
+CACHE_ENTRIES = 65_536
+CACHE_MIN_CHARS = 48
+
+
 class TiktokenCounter:
     """tiktoken-backed counter for one encoding; cheap to share across requests."""
 
-    def __init__(self, encoding_name: str) -> None:
+    def __init__(self, encoding_name: str, cache_entries: int = CACHE_ENTRIES) -> None:
         self.encoding = _load_encoding(encoding_name)
+        self._counted: dict[bytes, int] = {}
+        self._cache_entries = cache_entries
 
     def count(self, text: str) -> int:
-        return len(self.encoding.encode_ordinary(text))
+        if len(text) < CACHE_MIN_CHARS:
+            return len(self.encoding.encode_ordinary(text))
+        key = hashlib.blake2b(text.encode(), digest_size=16).digest()
+        counted = self._counted.get(key)
+        if counted is None:
+            counted = len(self.encoding.encode_ordinary(text))
+            if len(self._counted) >= self._cache_entries:
+                self._counted.clear()  # atomic under the GIL: safe from worker threads
+            self._counted[key] = counted
+        return counted
 
     def count_many(self, texts: Sequence[str]) -> list[int]:
         return [len(tokens) for tokens in self.encoding.encode_ordinary_batch(list(texts))]

@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from agent_memory_server.errors import InvalidRequest
-from agent_memory_server.providers.tokens import Tokenizers, context_window, encoding_for
+from agent_memory_server.providers.tokens import (
+    TiktokenCounter,
+    Tokenizers,
+    context_window,
+    encoding_for,
+)
 
 
 def test_tiktoken_loads_offline_from_bundled_files(tmp_path: Path) -> None:
@@ -35,3 +40,15 @@ def test_encoding_per_family() -> None:
     assert encoding_for("o3-mini") == "o200k_base"
     assert encoding_for("gpt-3.5-turbo") == "cl100k_base"
     assert encoding_for("claude-3-haiku-20240307") == "cl100k_base"
+
+
+def test_remembered_counts_are_the_encodings_counts(tmp_path: Path) -> None:
+    """Counts served from the cache equal a fresh encoding, also after it fills and restarts."""
+    Tokenizers(tmp_path)  # seeds the offline encoding files
+    counter = TiktokenCounter("o200k_base", cache_entries=8)
+    texts = [f"Message {i}: " + "the quick brown fox jumps over the lazy dog " * (i % 5 + 1)
+             for i in range(20)] + ["short", "", "ünïcödé " * 20]  # fmt: skip
+    for _ in range(3):  # first pass fills (and overflows) the cache; later passes read it
+        for text in texts:
+            assert counter.count(text) == len(counter.encoding.encode_ordinary(text))
+    assert 0 < len(counter._counted) <= 8
