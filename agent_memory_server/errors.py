@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
+from redis import exceptions as redis_errors
+
+logger = logging.getLogger(__name__)
+
 
 class MemoryServerError(Exception):
     """Base of every error the services raise on purpose."""
@@ -49,3 +55,17 @@ class FeatureUnavailable(MemoryServerError):
 
 class ConfigurationError(MemoryServerError):
     """The server cannot start with the given settings."""
+
+
+# Redis failures that say "not reachable now" (refused, reset, timed out, still loading its
+# data): the doors answer them as BackendUnavailable (503, retry) rather than as a crash.
+UNREACHABLE: tuple[type[Exception], ...] = (
+    redis_errors.ConnectionError,
+    redis_errors.TimeoutError,
+)
+
+
+def unreachable(error: Exception) -> BackendUnavailable:
+    """The answer a client gets (no hosts or internals in it); the cause goes to the log."""
+    logger.warning("Redis is unreachable: %s: %s", type(error).__name__, error)
+    return BackendUnavailable("Redis is unreachable")

@@ -12,7 +12,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from agent_memory_server.errors import MemoryServerError, Unauthorized
+from agent_memory_server.errors import UNREACHABLE, MemoryServerError, Unauthorized, unreachable
 from agent_memory_server.resources import Resources
 from agent_memory_server.services.auth import authenticate
 from agent_memory_server.services.tenancy import acting_as
@@ -37,14 +37,19 @@ class AuthMiddleware:
             return
         resources: Resources = scope["app"].state.resources
         settings = resources.settings
+        failure: MemoryServerError | None = None
         try:
             principal = await authenticate(
                 settings, resources.redis, resources.keys, Headers(scope=scope).get("authorization")
             )
         except MemoryServerError as e:
-            status = 401 if isinstance(e, Unauthorized) else 503
-            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-            await JSONResponse({"detail": e.message}, status, headers)(scope, receive, send)
+            failure = e
+        except UNREACHABLE as e:
+            failure = unreachable(e)
+        if failure is not None:
+            status = 401 if isinstance(failure, Unauthorized) else 503
+            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {"Retry-After": "5"}
+            await JSONResponse({"detail": failure.message}, status, headers)(scope, receive, send)
             return
         with acting_as(principal):
             await self.app(scope, receive, send)

@@ -32,5 +32,11 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     return domain_error_response(exc)
 
 
+async def _unreachable(request: Request, exc: Exception) -> JSONResponse:
+    return domain_error_response(errors.unreachable(exc))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.MemoryServerError, _domain_error)
+    for kind in errors.UNREACHABLE:
+        app.add_exception_handler(kind, _unreachable)

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agent_memory_server.api.errors import domain_error_response
 from agent_memory_server.api.routes import working_memory as routes
-from agent_memory_server.errors import MemoryServerError
+from agent_memory_server.errors import UNREACHABLE, MemoryServerError, unreachable
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import working_memory as service
 
@@ -103,6 +103,8 @@ class WorkingMemoryReads:
             )
         except MemoryServerError as e:
             response = domain_error_response(e)
+        except UNREACHABLE as e:
+            response = domain_error_response(unreachable(e))
         else:
             response = Response(model.model_dump_json(), media_type="application/json")
         await response(scope, receive, send)

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
-from redisvl.index import AsyncSearchIndex
 from redisvl.query import CountQuery, FilterQuery, VectorRangeQuery
 from redisvl.query.filter import FilterExpression
 
@@ -34,6 +33,7 @@ from agent_memory_server.storage.replies import (
     search_docs,
 )
 from agent_memory_server.storage.schema import TAG_SEPARATOR, VectorIndexParams, long_term_schema
+from agent_memory_server.storage.search_index import SearchIndex
 
 MAX_TIE_FETCH = 2000
 _HSET_IF_EXISTS = """
@@ -70,7 +70,7 @@ class LongTermStore:
         self.redis = redis
         self.keys = keys
         self.params = params
-        self.index = AsyncSearchIndex(long_term_schema(keys, params), redis_client=redis)
+        self.index = SearchIndex(long_term_schema(keys, params), redis_client=redis)
         self._drop_pointer = redis.register_script(_DROP_POINTER)
 
     async def create_index(self) -> None:
@@ -95,7 +95,7 @@ class LongTermStore:
 
     def recreate(self, params: VectorIndexParams) -> None:
         self.params = params
-        self.index = AsyncSearchIndex(long_term_schema(self.keys, params), redis_client=self.redis)
+        self.index = SearchIndex(long_term_schema(self.keys, params), redis_client=self.redis)
 
     async def claim_hashes(self, claims: Sequence[tuple[str, str]]) -> list[str | None]:
         """SET NX each (pointer key, id); returns the id already holding a pointer, or None."""

@@ -13,12 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
-from redisvl.index import AsyncSearchIndex
 from redisvl.query import FilterQuery
 from redisvl.query.filter import FilterExpression, Tag
 
 from agent_memory_server.storage.keys import Keys
 from agent_memory_server.storage.schema import working_memory_schema
+from agent_memory_server.storage.search_index import SearchIndex
 
 # Replace the first `count` messages by a summary, only if they are still the ones the
 # summary was made from and the context is still the one it extends (else return 0).
@@ -104,7 +104,7 @@ class WorkingMemoryStore:
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self.redis = redis
         self.keys = keys
-        self.index = AsyncSearchIndex(working_memory_schema(keys), redis_client=redis)
+        self.index = SearchIndex(working_memory_schema(keys), redis_client=redis)
         # redis-py builds a new command object (and its callback table) on every .json():
         # one for direct commands, and one per pipeline.
         self._json = redis.json()

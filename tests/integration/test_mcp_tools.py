@@ -144,22 +144,32 @@ async def test_errors_name_the_problem_and_the_retry(client: Client[Any]) -> Non
     assert kind(window) == "Invalid input" and "context_window_max" in window
 
 
-async def test_unexpected_failure_does_not_leak_internals(
-    make_settings: Callable[..., Settings],
+async def test_failures_do_not_leak_internals(
+    make_settings: Callable[..., Settings], bare_redis_url: str
 ) -> None:
-    """A long-term store on a port where no Redis listens: the error says nothing inside."""
+    """A long-term store on a port where no Redis listens (unavailable: retry), then on a Redis
+    without the search module (an internal error): neither message says anything inside."""
     async with open_resources(make_settings()) as resources:
-        dead = Redis.from_url("redis://127.0.0.1:1/0")
-        broken = dataclasses.replace(
-            resources, long_term=LongTermStore(dead, resources.keys, resources.long_term.params)
-        )
-        async with Client(create_mcp_server(lambda: broken)) as client:
-            message = await error_of(client, "get_long_term_memory", memory_id="m1")
-        await dead.aclose()
-    assert message.startswith("Internal error in get_long_term_memory")
-    assert "retry may help" in message
-    for internal in ("127.0.0.1", "Connect", "Error ", "Traceback", "redis"):
-        assert internal not in message
+        messages = []
+        for url, tool, arguments in [
+            ("redis://127.0.0.1:1/0", "get_long_term_memory", {"memory_id": "m1"}),
+            (bare_redis_url, "search_long_term_memory", {"text": "bees", "search_mode": "keyword"}),
+        ]:
+            other = Redis.from_url(url)
+            params = resources.long_term.params
+            broken = dataclasses.replace(
+                resources, long_term=LongTermStore(other, resources.keys, params)
+            )
+            async with Client(create_mcp_server(lambda b=broken: b)) as client:
+                messages.append(await error_of(client, tool, **arguments))
+            await other.aclose()
+    unreachable, unexpected = messages
+    assert unreachable == "Unavailable: Redis is unreachable. Retry in a few seconds."
+    assert unexpected.startswith("Internal error in search_long_term_memory")
+    assert "retry may help" in unexpected
+    for message in messages:
+        for internal in ("127.0.0.1", "Connect", "Error ", "Traceback", "redis", "FT."):
+            assert internal not in message
 
 
 async def test_default_namespace_and_user_from_settings(
