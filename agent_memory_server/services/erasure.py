@@ -53,8 +53,7 @@ async def erase_user(
     sessions = memories = 0
     for _ in range(ROUNDS):
         refs = await resources.working.owned_by(user_id, namespace)
-        for ref in refs:
-            sessions += int(await resources.working.delete(ref))
+        sessions += await resources.working.delete_many(refs)
         records = await records_in_scope(resources, scope_filter(namespace, user_id))
         if records:
             memories += await delete_memories(resources, [r.id for r in records])

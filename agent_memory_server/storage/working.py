@@ -250,6 +250,16 @@ class WorkingMemoryStore:
     async def delete(self, ref: SessionRef) -> bool:
         return bool(await self.redis.delete(ref.key))
 
+    async def delete_many(self, refs: Sequence[SessionRef], batch: int = 1000) -> int:
+        """Delete sessions, one pipelined round trip per batch; returns how many existed."""
+        deleted = 0
+        for first in range(0, len(refs), batch):
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for ref in refs[first : first + batch]:
+                    pipe.delete(ref.key)  # one key a command: keys of any cluster slot
+                deleted += sum(int(n) for n in await pipe.execute())
+        return deleted
+
     async def owned_by(
         self, user_id: str, namespace: str | None, batch: int = 1000
     ) -> list[SessionRef]:
