@@ -101,8 +101,14 @@ def periodic_forget_policy(settings: Settings) -> ForgetPolicy | None:
     return ForgetPolicy.model_validate(rules)
 
 
-async def due(resources: Resources, job: str, minutes: float) -> bool:
-    """Claim this interval's run of a periodic job; False when another worker has it."""
+async def due(perpetual: Perpetual, resources: Resources, job: str, minutes: float | None) -> bool:
+    """One tick of a periodic job: True when this interval's run is claimed here.
+
+    A job that is off (`minutes` None or 0) cancels its tick (see the module doc); False also
+    when another worker has claimed the interval."""
+    if minutes is None or minutes <= 0:
+        perpetual.cancel()
+        return False
     key = maintenance_keys.last_run(resources.keys, job)
     return await maintenance_keys.claim_run(resources.redis, key, time.time(), minutes * 60)
 
@@ -112,11 +118,9 @@ async def periodic_compaction(
     resources: Resources = Depends(current_resources),  # noqa: B008
 ) -> bool:
     """Queue a compaction of all memory once per COMPACTION_INTERVAL_MINUTES (0 = off)."""
-    minutes = resources.settings.compaction_interval_minutes
-    if minutes <= 0:
-        perpetual.cancel()  # off: not kept in the queue (see the module doc)
-        return False
-    if not await due(resources, COMPACTION, minutes):
+    if not await due(
+        perpetual, resources, COMPACTION, resources.settings.compaction_interval_minutes
+    ):
         return False
     key = maintenance_keys.task(resources.keys, COMPACTION)
     await resources.docket.add(compact_long_term_memory, key=key)(None, None)
@@ -133,10 +137,8 @@ async def periodic_forgetting(
     """
     settings = resources.settings
     policy = periodic_forget_policy(settings)
-    if policy is None:
-        perpetual.cancel()
-        return False
-    if not await due(resources, FORGETTING, settings.forgetting_interval_minutes):
+    minutes = settings.forgetting_interval_minutes if policy is not None else None
+    if not await due(perpetual, resources, FORGETTING, minutes) or policy is None:
         return False
     key = maintenance_keys.task(resources.keys, FORGETTING)
     await resources.docket.add(forget_long_term_memory, key=key)(policy, budget_per_owner=True)

@@ -33,10 +33,7 @@ async def periodic_summary_views(
 ) -> int:
     """Start a run of every continuous view once per SUMMARY_VIEW_REFRESH_MINUTES (0 = off)."""
     minutes = resources.settings.summary_view_refresh_minutes
-    if minutes <= 0:
-        perpetual.cancel()
-        return 0
-    if not await due(resources, "summary_views", minutes):
+    if not await due(perpetual, resources, "summary_views", minutes):
         return 0
     return len(await refresh_continuous_views(resources))
 
