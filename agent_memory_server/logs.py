@@ -3,6 +3,7 @@
 In JSON mode every record is one object with `time`, `level`, `logger`, `message`, the
 record's `extra` fields (the request log's method, route, status, latency_ms...) and the id of
 the HTTP request being served, so that every line a request causes can be found by its id.
+In text mode that id ends the line.
 """
 
 from __future__ import annotations
@@ -60,6 +61,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+class TextFormatter(logging.Formatter):
+    """TEXT_FORMAT; a record made while a request is served ends its first line with the
+    request's id, as `[request_id=...]`."""
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        request_id = getattr(record, "request_id", None)
+        if request_id is None:
+            return line
+        first, newline, rest = line.partition("\n")  # a traceback follows on the next lines
+        return f"{first} [request_id={request_id}]{newline}{rest}"
+
+
 class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """The stderr handler installed by `configure_logging` (replaced when called again)."""
 
@@ -73,7 +90,7 @@ def configure_logging(settings: Settings) -> None:
     if settings.log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+        handler.setFormatter(TextFormatter())
     handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, _OurHandler)]:

@@ -7,7 +7,12 @@ import logging
 import sys
 from pathlib import Path
 
-from agent_memory_server.logs import JsonFormatter, RequestIdFilter, current_request_id
+from agent_memory_server.logs import (
+    JsonFormatter,
+    RequestIdFilter,
+    TextFormatter,
+    current_request_id,
+)
 
 
 def _record(msg: str, *args: object, **extra: object) -> logging.LogRecord:
@@ -38,11 +43,25 @@ def test_request_id_is_added_while_a_request_is_served() -> None:
     id_filter = RequestIdFilter()
     outside = _record("before")
     assert id_filter.filter(outside) and not hasattr(outside, "request_id")
+    assert TextFormatter().format(outside).endswith("WARNING some.logger: before")
     token = current_request_id.set("rid-7")
     try:
         inside = _record("during")
         assert id_filter.filter(inside)
         assert json.loads(JsonFormatter().format(inside))["request_id"] == "rid-7"
+        assert (
+            TextFormatter()
+            .format(inside)
+            .endswith("WARNING some.logger: during [request_id=rid-7]")
+        )
+        try:
+            raise ValueError("bad value")
+        except ValueError:
+            inside.exc_info = sys.exc_info()
+        first, *traceback = TextFormatter().format(inside).splitlines()
+        assert (
+            first.endswith("during [request_id=rid-7]") and "ValueError: bad value" in traceback[-1]
+        )
         own = _record("own id", request_id="given")
         id_filter.filter(own)
         assert own.request_id == "given"
