@@ -59,9 +59,10 @@ def transport_paths(transport: HttpTransport) -> list[str]:
     return [SSE_PATH, fastmcp.settings.message_path]
 
 
-def standalone_app(server: FastMCP[Any], transport: HttpTransport) -> Starlette:
-    """The app of `agent-memory mcp --mode sse|streamable-http`."""
+def standalone_app(
+    server: FastMCP[Any], transport: HttpTransport, extra: Sequence[Route] = ()
+) -> Starlette:
+    """The app of `agent-memory mcp --mode sse|streamable-http` (plus `extra` routes)."""
     inner = transport_app(server, transport)
-    return Starlette(
-        routes=namespaced_routes(inner, transport_paths(transport)), lifespan=inner.lifespan
-    )
+    routes = [*extra, *namespaced_routes(inner, transport_paths(transport))]
+    return Starlette(routes=routes, lifespan=inner.lifespan)

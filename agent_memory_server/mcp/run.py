@@ -17,6 +17,9 @@ import sys
 from collections.abc import AsyncIterator
 
 import uvicorn
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from agent_memory_server.config import Settings
 from agent_memory_server.http_auth import AuthMiddleware
@@ -24,6 +27,7 @@ from agent_memory_server.http_limits import BodySizeLimit
 from agent_memory_server.http_observer import RequestObserver
 from agent_memory_server.mcp.http import HttpTransport, standalone_app
 from agent_memory_server.mcp.server import create_mcp_server
+from agent_memory_server.metrics import CONTENT_TYPE
 from agent_memory_server.resources import Resources, open_resources
 from agent_memory_server.tasks.worker import embedded_worker
 
@@ -71,10 +75,28 @@ async def serve_stdio(settings: Settings) -> None:
         restore_stdout(saved)
 
 
+def _operations_routes(resources: Resources) -> list[Route]:
+    """GET /metrics (this process's Prometheus metrics) and GET /v1/health/live, as the API
+    serves them, for the scraper and the container's health check."""
+
+    async def metrics(request: Request) -> Response:
+        return Response(resources.metrics.render(), media_type=CONTENT_TYPE)
+
+    async def live(request: Request) -> Response:
+        return JSONResponse({"status": "alive"})
+
+    return [
+        Route("/metrics", metrics, methods=["GET"]),
+        Route("/v1/health/live", live, methods=["GET"]),
+    ]
+
+
 async def serve_http(settings: Settings, transport: HttpTransport, host: str, port: int) -> None:
     """Serve MCP over streamable HTTP (`/mcp`) or SSE (`/sse`), also under `/{namespace}`."""
     async with _serving(settings) as resources:
-        app = standalone_app(create_mcp_server(lambda: resources), transport)
+        app = standalone_app(
+            create_mcp_server(lambda: resources), transport, _operations_routes(resources)
+        )
         app.state.resources = resources
         app.add_middleware(AuthMiddleware)  # the same check as the API's, before any MCP frame
         app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)

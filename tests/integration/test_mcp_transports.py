@@ -159,6 +159,19 @@ async def test_standalone_streamable_http_and_sse(server_process: Callable[..., 
         assert [m["id"] for m in found["memories"]] == ["i1"]
     async with Client(f"{http_url}/garden/mcp", timeout=60) as client:
         assert (await call(client, "set_working_memory", session_id="g"))["namespace"] == "garden"
+    async with httpx.AsyncClient(base_url=http_url) as http:  # for the scraper and the probe
+        assert (await http.get("/v1/health/live")).json() == {"status": "alive"}
+        scraped = await http.get("/metrics")
+        assert scraped.headers["content-type"].startswith("text/plain")
+        lines = scraped.text.splitlines()
+        assert any(
+            line.startswith("agent_memory_http_requests_total{")
+            and 'route="/{namespace}/mcp"' in line
+            for line in lines
+        ), scraped.text[:2000]
+        assert any(
+            line.startswith("agent_memory_embedding_duration_seconds_count") for line in lines
+        )
 
     sse_url = server_process("mcp", "--mode", "sse", **env)
     async with Client(f"{sse_url}/garden/sse", timeout=60) as client:
