@@ -73,7 +73,11 @@ def _check_found(ref: SessionRef, user_id: str | None, found: dict[str, Any] | N
     if found is not None:
         tenancy.check(ref.namespace, found.get("user_id"), f"Session {ref.session_id!r}")
     if found is None or (user_id is not None and found.get("user_id") != user_id):
-        raise NotFound(f"Session {ref.session_id!r} not found in namespace {ref.namespace!r}")
+        raise _not_found(ref)
+
+
+def _not_found(ref: SessionRef) -> NotFound:
+    return NotFound(f"Session {ref.session_id!r} not found in namespace {ref.namespace!r}")
 
 
 async def _read(
@@ -91,8 +95,7 @@ async def _read(
         readable, owner = tenancy.owner_to_see(known, user_id)
         raw = await resources.working.read(ref, now, touch and readable, owner)
     if raw is None:
-        _check_found(ref, user_id, None)
-        raise NotFound(f"Session {session_id!r} not found")
+        raise _not_found(ref)
     session = WorkingMemoryResponse.model_validate_json(raw, context=STORED)
     if known is not None:
         _check_found(ref, user_id, {"user_id": session.user_id})
