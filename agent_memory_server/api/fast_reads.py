@@ -22,11 +22,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from agent_memory_server.api.errors import domain_error_response
 from agent_memory_server.api.routes import working_memory as routes
 from agent_memory_server.errors import UNREACHABLE, MemoryServerError, unreachable
+from agent_memory_server.models.common import IDENTIFIER_PATTERN
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import working_memory as service
 
 PREFIX = "/v1/working-memory/"
-_IDENTIFIER = re.compile(r"[^\x00-\x1f\x7f]{1,256}")  # models.common.Identifier, whole value
+_IDENTIFIER = re.compile(IDENTIFIER_PATTERN)  # models.common.Identifier, with MAX_IDENTIFIER
+MAX_IDENTIFIER = 256
 _INT = re.compile(r"[0-9]{1,9}")
 # name -> (kind, low, high): the bounds of api/deps.py and api/routes/working_memory.py
 _PARAMS: dict[str, tuple[str, int, int]] = {
@@ -54,7 +56,7 @@ def _parse_query(query: bytes) -> dict[str, str | int] | None:
             if len(value) > high:
                 return None
             values[name] = value
-        elif not _IDENTIFIER.fullmatch(value):
+        elif not _identifier(value):
             return None
         else:
             values[name] = value
@@ -65,7 +67,11 @@ def _session_id(path: str) -> str | None:
     if not path.startswith(PREFIX):
         return None
     session_id = path[len(PREFIX) :]
-    return session_id if "/" not in session_id and _IDENTIFIER.fullmatch(session_id) else None
+    return session_id if "/" not in session_id and _identifier(session_id) else None
+
+
+def _identifier(value: str) -> bool:
+    return len(value) <= MAX_IDENTIFIER and _IDENTIFIER.fullmatch(value) is not None
 
 
 class WorkingMemoryReads:

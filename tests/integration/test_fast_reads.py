@@ -12,7 +12,13 @@ from urllib.parse import urlencode
 
 import pytest
 
-from agent_memory_server.api.fast_reads import _parse_query
+from agent_memory_server.api.fast_reads import (
+    _IDENTIFIER,
+    _PARAMS,
+    MAX_IDENTIFIER,
+    _parse_query,
+)
+from agent_memory_server.app import create_app
 from agent_memory_server.config import Settings
 from tests.conftest import AppClient
 
@@ -99,3 +105,31 @@ async def test_window_written_and_used_the_same_way(app: AppClient) -> None:
         == via_route["context_percentage_total_used"]
         == sized.json()["context_percentage_total_used"]
     )
+
+
+def test_fast_path_bounds_are_the_routes_own(make_settings: Callable[..., Settings]) -> None:
+    """The fast path's parameter rules are those the route publishes in its OpenAPI schema: a
+    bound changed on the route and not on the fast path fails here."""
+    operation = create_app(make_settings()).openapi()["paths"]["/v1/working-memory/{session_id}"][
+        "get"
+    ]
+    published = {}
+    for parameter in operation["parameters"]:
+        if parameter["in"] == "query":
+            (schema,) = [s for s in parameter["schema"]["anyOf"] if s["type"] != "null"]
+            published[parameter["name"]] = schema
+        else:
+            assert parameter["schema"]["maxLength"] == MAX_IDENTIFIER
+            assert parameter["schema"]["pattern"] == _IDENTIFIER.pattern
+    assert set(published) == set(_PARAMS)
+    for name, (kind, low, high) in _PARAMS.items():
+        schema = published[name]
+        if kind == "int":
+            assert (schema["type"], schema["minimum"], schema["maximum"]) == ("integer", low, high)
+        elif kind == "text":
+            assert (schema["type"], schema.get("minLength"), schema["maxLength"]) == (
+                "string", None, high,
+            )  # fmt: skip
+        else:
+            assert (schema["minLength"], schema["maxLength"]) == (1, MAX_IDENTIFIER)
+            assert schema["pattern"] == _IDENTIFIER.pattern
