@@ -283,11 +283,10 @@ class LongTermStore:
         if where is not None:
             query_string = f"({query_string}) {where}"
         fetch = k + 1
-        returned = _returned(RANK_FIELDS, full)
         while True:
             reply = await self.redis.execute_command(  # type: ignore[no-untyped-call]
                 "FT.SEARCH", self.index.name, query_string, "WITHSCORES", "SCORER", "BM25STD",
-                *returned, "LIMIT", 0, fetch, "DIALECT", 2,
+                *_returned(RANK_FIELDS, full), "LIMIT", 0, fetch, "DIALECT", 2,
             )  # fmt: skip
             total, docs = search_docs(reply)
             hits = [make_hit(doc, full, keyword_score=float(doc["__score"])) for doc in docs]
@@ -298,6 +297,7 @@ class LongTermStore:
                     h for i, h in enumerate(hits) if i < k or h.keyword_score == boundary
                 ], total
             fetch *= 4
+            full = False  # up to MAX_TIE_FETCH tied hits: their ids, not whole records
 
     async def listing(
         self, where: FilterExpression | None, offset: int, limit: int
