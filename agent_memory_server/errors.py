@@ -65,7 +65,14 @@ UNREACHABLE: tuple[type[Exception], ...] = (
 )
 
 
-def unreachable(error: Exception) -> BackendUnavailable:
-    """The answer a client gets (no hosts or internals in it); the cause goes to the log."""
+# What every door answers with a status of its own: the domain errors and Redis outages.
+ANSWERED: tuple[type[Exception], ...] = (MemoryServerError, *UNREACHABLE)
+
+
+def as_domain_error(error: Exception) -> MemoryServerError:
+    """An ANSWERED error as the domain error a door maps: itself, or for a Redis outage
+    BackendUnavailable (no hosts or internals in it; the cause goes to the log)."""
+    if isinstance(error, MemoryServerError):
+        return error
     logger.warning("Redis is unreachable: %s: %s", type(error).__name__, error)
     return BackendUnavailable("Redis is unreachable")

@@ -12,7 +12,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from agent_memory_server.errors import UNREACHABLE, MemoryServerError, Unauthorized, unreachable
+from agent_memory_server.errors import ANSWERED, MemoryServerError, Unauthorized, as_domain_error
 from agent_memory_server.resources import Resources
 from agent_memory_server.services.auth import authenticate
 from agent_memory_server.services.tenancy import acting_as
@@ -42,10 +42,8 @@ class AuthMiddleware:
             principal = await authenticate(
                 settings, resources.redis, resources.keys, Headers(scope=scope).get("authorization")
             )
-        except MemoryServerError as e:
-            failure = e
-        except UNREACHABLE as e:
-            failure = unreachable(e)
+        except ANSWERED as e:
+            failure = as_domain_error(e)
         if failure is not None:
             status = 401 if isinstance(failure, Unauthorized) else 503
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {"Retry-After": "5"}

@@ -20,23 +20,18 @@ STATUS: dict[type[errors.MemoryServerError], int] = {
 }
 
 
-def domain_error_response(exc: Exception) -> JSONResponse:
-    """The status of the error's kind and its message as `detail`."""
-    status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 500)
-    message = exc.message if isinstance(exc, errors.MemoryServerError) else str(exc)
+def error_response(exc: Exception) -> JSONResponse:
+    """For an errors.ANSWERED error: the status of its kind and its message as `detail`."""
+    error = errors.as_domain_error(exc)
+    status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 500)
     headers = {"Retry-After": "5"} if status == 503 else None
-    return JSONResponse({"detail": message}, status_code=status, headers=headers)
+    return JSONResponse({"detail": error.message}, status_code=status, headers=headers)
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
-    return domain_error_response(exc)
-
-
-async def _unreachable(request: Request, exc: Exception) -> JSONResponse:
-    return domain_error_response(errors.unreachable(exc))
+async def _answer(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(exc)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(errors.MemoryServerError, _domain_error)
-    for kind in errors.UNREACHABLE:
-        app.add_exception_handler(kind, _unreachable)
+    for kind in errors.ANSWERED:
+        app.add_exception_handler(kind, _answer)

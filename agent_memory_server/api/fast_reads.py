@@ -19,9 +19,9 @@ from urllib.parse import parse_qsl
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from agent_memory_server.api.errors import domain_error_response
+from agent_memory_server.api.errors import error_response
 from agent_memory_server.api.routes import working_memory as routes
-from agent_memory_server.errors import UNREACHABLE, MemoryServerError, unreachable
+from agent_memory_server.errors import ANSWERED
 from agent_memory_server.models.common import IDENTIFIER_PATTERN
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import working_memory as service
@@ -107,10 +107,8 @@ class WorkingMemoryReads:
                 service.Window(_text(params, "model_name"), _int(params, "context_window_max")),
                 _int(params, "recent_messages_limit"),
             )
-        except MemoryServerError as e:
-            response = domain_error_response(e)
-        except UNREACHABLE as e:
-            response = domain_error_response(unreachable(e))
+        except ANSWERED as e:
+            response = error_response(e)
         else:
             response = Response(model.model_dump_json(), media_type="application/json")
         await response(scope, receive, send)

@@ -72,8 +72,8 @@ def to_tool_error(error: Exception, tool: str) -> ToolError:
         return error
     if isinstance(error, ValidationError):
         return invalid_input(error)
-    if isinstance(error, errors.UNREACHABLE):
-        error = errors.unreachable(error)
+    if isinstance(error, errors.ANSWERED):
+        error = errors.as_domain_error(error)
     if isinstance(error, errors.MemoryServerError):
         for kind, label, advice, level in KINDS:
             if isinstance(error, kind):
