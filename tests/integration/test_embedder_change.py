@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -21,15 +19,7 @@ from agent_memory_server.resources import open_resources
 from agent_memory_server.services.search import search_memories
 from tests.conftest import ROOT
 from tests.support.llm_stub import LLMStub
-
-
-async def _cli(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "agent_memory_server", *args, cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    return process.returncode or 0, out.decode(), err.decode()
+from tests.support.processes import process_env, run_cli
 
 
 async def test_dimension_change_is_refused_then_rebuilt_by_the_cli(
@@ -55,16 +45,14 @@ async def test_dimension_change_is_refused_then_rebuilt_by_the_cli(
             pass
     assert "384-d" in str(refused.value) and "64-d" in str(refused.value)
 
-    env = {
-        **os.environ, "REDIS_URL": str(local.redis_url), "KEY_PREFIX": local.key_prefix,
-        "DATA_DIR": str(shared_data_dir), "EMBEDDING_PROVIDER": "openai",
-        "EMBEDDING_BASE_URL": llm_stub.base_url, "EMBEDDING_MODEL": "stub-embed",
-        "EMBEDDING_DIMENSIONS": "64", "LLM_PROVIDER": "none",
-    }  # fmt: skip
-    code, out, err = await _cli(env, "rebuild-index")
+    env = process_env(
+        local, shared_data_dir, EMBEDDING_PROVIDER="openai", EMBEDDING_BASE_URL=llm_stub.base_url,
+        EMBEDDING_MODEL="stub-embed", EMBEDDING_DIMENSIONS="64",
+    )  # fmt: skip
+    code, out, err = await run_cli(env, "rebuild-index")
     assert code == 0, err
-    assert "re-embedded 31 memories with openai:stub-embed" in out
-    code, out, err = await _cli(env, "search", "cello bob", "--limit", "1", "--json")
+    assert "re-embedded 31 memories with openai:stub-embed" in out.decode()
+    code, out, err = await run_cli(env, "search", "cello bob", "--limit", "1", "--json")
     assert code == 0, err
     assert json.loads(out)["memories"][0]["text"] == "Bob plays the cello"
 
@@ -82,10 +70,7 @@ def test_cli_search_and_migrate(
     make_settings: Callable[..., Settings], shared_data_dir: Path
 ) -> None:
     settings = make_settings()
-    env = {
-        **os.environ, "REDIS_URL": str(settings.redis_url), "KEY_PREFIX": settings.key_prefix,
-        "DATA_DIR": str(shared_data_dir), "LLM_PROVIDER": "none", "ENTITY_EXTRACTION": "none",
-    }  # fmt: skip
+    env = process_env(settings, shared_data_dir, ENTITY_EXTRACTION="none")
 
     def cli(*args: str) -> str:
         result = subprocess.run(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import sys
 import time
@@ -18,6 +17,7 @@ from agent_memory_server.config import Settings
 from agent_memory_server.tasks.worker import drain
 from tests.conftest import ROOT, AppClient
 from tests.support.llm_stub import LLMStub
+from tests.support.processes import process_env
 
 SESSION_ROUTE = "/v1/working-memory/{session_id}"
 
@@ -151,11 +151,9 @@ async def test_separate_worker_serves_its_metrics(
     """`agent-memory task-worker --metrics-port N`: the worker process's own task counts."""
     settings = make_settings()
     port = _free_port()
-    env = {
-        **os.environ, "REDIS_URL": str(settings.redis_url), "KEY_PREFIX": settings.key_prefix,
-        "DATA_DIR": str(shared_data_dir), "LLM_PROVIDER": "none", "LOG_LEVEL": "WARNING",
-        "COMPACTION_INTERVAL_MINUTES": "0",
-    }  # fmt: skip
+    env = process_env(
+        settings, shared_data_dir, LOG_LEVEL="WARNING", COMPACTION_INTERVAL_MINUTES="0"
+    )
     async with start_app(settings) as app:
         app: AppClient
         worker = await asyncio.create_subprocess_exec(

@@ -61,6 +61,14 @@ async def _seed(resources: Resources) -> None:
     await resources.long_term.touch(["m01", "m04"], T0 + timedelta(days=30, microseconds=1))
 
 
+async def _seeded_and_exported(settings: Settings, path: Path) -> list[MemoryRecord]:
+    """A store seeded with the sample records and exported to `path`: its records."""
+    async with open_resources(settings) as source:
+        await _seed(source)
+        await _export(source, path)
+        return await _all(source)
+
+
 async def test_round_trip_into_an_empty_store_keeps_every_field_and_every_ranking(
     make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
@@ -103,10 +111,7 @@ async def test_import_replaces_a_record_with_the_same_id_exactly(
     make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
     path = tmp_path / "memories.jsonl"
-    async with open_resources(make_settings(entity_extraction="none")) as source:
-        await _seed(source)
-        await _export(source, path)
-        originals = await _all(source)
+    originals = await _seeded_and_exported(make_settings(entity_extraction="none"), path)
     async with open_resources(make_settings(entity_extraction="none")) as target:
         # m03 is already taken in the target, by another text, owner and a later access.
         placeholder = MemoryRecord(id="m03", text="A placeholder.", user_id="zed")
@@ -180,10 +185,7 @@ async def test_import_re_embeds_with_the_target_embedder(
     make_settings: Callable[..., Settings], llm_stub: LLMStub, tmp_path: Path
 ) -> None:
     path = tmp_path / "memories.jsonl"
-    async with open_resources(make_settings(entity_extraction="none")) as source:
-        await _seed(source)
-        await _export(source, path)
-        originals = await _all(source)
+    originals = await _seeded_and_exported(make_settings(entity_extraction="none"), path)
     stub = make_settings(
         entity_extraction="none", topic_extraction="none", embedding_provider="openai",
         embedding_base_url=llm_stub.base_url, embedding_model="stub-embed",

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,24 +13,12 @@ from agent_memory_server.config import Settings
 from agent_memory_server.resources import open_resources
 from agent_memory_server.services.long_term import content_hash, create_memories
 from agent_memory_server.services.transfer import to_line
-from tests.conftest import ROOT
+from tests.support.processes import process_env, run_cli
 from tests.support.transfer_data import sample_records
 
 
 def _env(settings: Settings, data_dir: Path) -> dict[str, str]:
-    return {
-        **os.environ, "REDIS_URL": str(settings.redis_url), "KEY_PREFIX": settings.key_prefix,
-        "DATA_DIR": str(data_dir), "LLM_PROVIDER": "none", "ENTITY_EXTRACTION": "none",
-    }  # fmt: skip
-
-
-async def _cli(env: dict[str, str], *args: str) -> tuple[int, bytes, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "agent_memory_server", *args, cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    return process.returncode or 0, out, err.decode()
+    return process_env(settings, data_dir, ENTITY_EXTRACTION="none")
 
 
 async def test_export_to_stdout_then_import_a_file(
@@ -45,7 +30,7 @@ async def test_export_to_stdout_then_import_a_file(
         await create_memories(resources, sample_records(), deduplicate=False)
         originals = await resources.long_term.get_many(["m00", "m01", "m02", "m03", "m08"])
 
-    code, out, err = await _cli(_env(source, shared_data_dir), "export", "--namespace", "app")
+    code, out, err = await run_cli(_env(source, shared_data_dir), "export", "--namespace", "app")
     assert code == 0, err
     lines = out.decode().splitlines()
     assert [json.loads(line)["id"] for line in lines] == [f"m{i:02d}" for i in range(8)]
@@ -53,7 +38,7 @@ async def test_export_to_stdout_then_import_a_file(
     path = tmp_path / "app.jsonl"
     path.write_bytes(out)
 
-    code, imported, err = await _cli(_env(target, shared_data_dir), "import", str(path))
+    code, imported, err = await run_cli(_env(target, shared_data_dir), "import", str(path))
     assert code == 0, err
     assert "imported 8 memories (embedded with local:all-MiniLM-L6-v2)" in imported.decode()
     assert "importing" in err

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
 import sys
@@ -14,25 +13,19 @@ from pathlib import Path
 from agent_memory_server.config import Settings
 from agent_memory_server.tasks.health import worker_alive
 from tests.conftest import ROOT
+from tests.support.processes import process_env, run_cli
 
 
 async def _healthcheck(env: dict[str, str]) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "agent_memory_server.tasks.health", cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    _, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    return process.returncode or 0, err.decode()
+    code, _, err = await run_cli(env, module="agent_memory_server.tasks.health", seconds=60)
+    return code, err
 
 
 async def test_worker_healthcheck_and_graceful_stop(
     make_settings: Callable[..., Settings], shared_data_dir: Path
 ) -> None:
     settings = make_settings()
-    env = {
-        **os.environ, "REDIS_URL": str(settings.redis_url), "KEY_PREFIX": settings.key_prefix,
-        "DATA_DIR": str(shared_data_dir), "LLM_PROVIDER": "none", "ENTITY_EXTRACTION": "none",
-    }  # fmt: skip
+    env = process_env(settings, shared_data_dir, ENTITY_EXTRACTION="none")
     host = socket.gethostname()
     code, err = await _healthcheck(env)
     assert code == 1 and "no live task worker" in err

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from typing import Any
 from agent_memory_server.config import Settings
 from tests.conftest import ROOT
 from tests.support.llm_stub import LLMStub
+from tests.support.processes import process_env
 
 
 async def _worker(env: dict[str, str]) -> asyncio.subprocess.Process:
@@ -32,11 +32,13 @@ async def test_killed_worker_task_is_redelivered_and_completes_once(
     )
     llm_stub.state.delay = 4.0  # the first worker is killed while it waits for the LLM
     settings = make_settings(llm_provider="openai", openai_base_url=llm_stub.base_url)
-    env = {
-        **os.environ, "REDIS_URL": str(settings.redis_url), "KEY_PREFIX": settings.key_prefix,
-        "DATA_DIR": str(shared_data_dir), "LLM_PROVIDER": "openai",
-        "OPENAI_BASE_URL": llm_stub.base_url, "LOG_LEVEL": "WARNING",
-    }  # fmt: skip
+    env = process_env(
+        settings,
+        shared_data_dir,
+        LLM_PROVIDER="openai",
+        OPENAI_BASE_URL=llm_stub.base_url,
+        LOG_LEVEL="WARNING",
+    )
     async with start_app(settings) as app:
         messages = [{"role": "user", "content": "I keep my red kayak at the lake house."}]
         await app.http.put("/v1/working-memory/k", json={"messages": messages, "user_id": "kim"})

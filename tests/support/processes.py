@@ -1,0 +1,32 @@
+"""`agent-memory` child processes of the tests: their environment and one way to run them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from agent_memory_server.config import Settings
+from tests.conftest import ROOT
+
+
+def process_env(settings: Settings, data_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a child process on the test's Redis and key prefix, without an LLM
+    (`extra` adds or overrides variables)."""
+    return {
+        **os.environ, "REDIS_URL": str(settings.redis_url), "KEY_PREFIX": settings.key_prefix,
+        "DATA_DIR": str(data_dir), "LLM_PROVIDER": "none", **extra,
+    }  # fmt: skip
+
+
+async def run_cli(
+    env: dict[str, str], *args: str, module: str = "agent_memory_server", seconds: float = 120
+) -> tuple[int, bytes, str]:
+    """Run `python -m module args...` to its end: exit code, stdout, stderr (decoded)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", module, *args, cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), timeout=seconds)
+    return process.returncode or 0, out, err.decode()
