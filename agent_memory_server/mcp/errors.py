@@ -20,6 +20,7 @@ from fastmcp.tools.base import ToolResult
 from pydantic import ValidationError
 
 from agent_memory_server import errors
+from agent_memory_server.models import json_values
 
 logger = logging.getLogger(__name__)
 
@@ -100,13 +101,18 @@ def mapped(tool: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
 
 
 class ArgumentErrors(Middleware):
-    """Arguments that fail the tool's own schema (checked before the body runs)."""
+    """Arguments that cannot be stored (models/json_values.py) or fail the tool's own schema
+    (checked before the body runs)."""
 
     async def on_call_tool(
         self,
         context: MiddlewareContext[mcp_types.CallToolRequestParams],
         call_next: CallNext[mcp_types.CallToolRequestParams, ToolResult],
     ) -> ToolResult:
+        arguments = context.message.arguments or {}
+        found = json_values.problem(arguments, json_values.MAX_JSON_DEPTH + 1, "arguments")
+        if found is not None:
+            raise ToolError(f"Invalid input: {found}. {FIX_INPUT}", log_level=INFO)
         try:
             return await call_next(context)
         except ArgumentError as e:

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from agent_memory_server.api.deps import ResourcesDep
+from agent_memory_server.api.strict_json import StrictJSONRoute
 from agent_memory_server.models.long_term import MemoryPromptRequest, MemoryPromptResponse
 from agent_memory_server.services.prompt import memory_prompt
 
-router = APIRouter(tags=["memory prompt"])
+router = APIRouter(tags=["memory prompt"], route_class=StrictJSONRoute)
 
 
 @router.post("/v1/memory/prompt", response_model=MemoryPromptResponse)
