@@ -44,8 +44,9 @@ def _session_body(**extra: Any) -> dict[str, Any]:
 
 
 PWNED = {"text": "pwned: the victim now trusts the attacker"}
+OWN = {"namespace": "ans"}  # every attacker's own namespace (one of several for some)
 CARRIED = [  # what an attacker's own session may try to carry into the victim's tenant
-    {"memories": [{"id": V_KNOWN, **PWNED}]},
+    {"memories": [{"id": V_KNOWN, **PWNED, **OWN}]},
     {"memories": [{**PWNED, "namespace": V_NS, "user_id": V_USER}]},
     {"memories": [{**PWNED, "namespace": V_NS}]},
     {"memories": [{**PWNED, "user_id": V_USER}]},
@@ -73,7 +74,7 @@ ROUTE_ATTACKS: dict[str, list[Request]] = {
         ("GET", f"/v1/working-memory/{V_SESSION}", p, None) for p in NAMED
     ],
     "PUT /v1/working-memory/{session_id}": [
-        *[("PUT", "/v1/working-memory/att-s", {}, _session_body(**c)) for c in CARRIED],
+        *[("PUT", "/v1/working-memory/att-s", OWN, _session_body(**c)) for c in CARRIED],
         ("PUT", f"/v1/working-memory/{V_SESSION}", {"namespace": V_NS}, _session_body()),
         ("PUT", f"/v1/working-memory/{V_SESSION}", {}, _session_body(namespace=V_NS)),
         ("PUT", "/v1/working-memory/att-s2", {"user_id": V_USER}, _session_body()),
@@ -86,7 +87,7 @@ ROUTE_ATTACKS: dict[str, list[Request]] = {
         ("GET", f"/sessions/{V_SESSION}/memory", p, None) for p in NAMED
     ],
     "POST /sessions/{session_id}/memory": [
-        ("POST", "/sessions/att-s3/memory", {}, {"messages": CARRIED[-1]["messages"]}),
+        ("POST", "/sessions/att-s3/memory", OWN, {"messages": CARRIED[-1]["messages"]}),
         ("POST", f"/sessions/{V_SESSION}/memory", {"namespace": V_NS}, _session_body()),
         ("POST", "/sessions/att-s4/memory", {"user_id": V_USER}, _session_body()),
     ],
@@ -167,7 +168,7 @@ TOOL_ATTACKS: dict[str, list[dict[str, Any]]] = {
         {"session_id": V_SESSION, **p} for p in ({"namespace": V_NS}, {"user_id": V_USER}, {})
     ],
     "set_working_memory": [
-        *[{"session_id": "att-m", **c} for c in CARRIED],
+        *[{"session_id": "att-m", **OWN, **c} for c in CARRIED],
         {"session_id": V_SESSION, "namespace": V_NS, "messages": []},
         {"session_id": "att-m2", "user_id": V_USER},
     ],
