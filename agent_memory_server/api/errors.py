@@ -1,4 +1,5 @@
-"""Domain errors -> HTTP status and a JSON body whose `detail` says what was wrong."""
+"""Domain errors -> HTTP status (errors.py's table) and a JSON body whose `detail` says what was
+wrong; request validation errors -> 422 that never fails to render."""
 
 from __future__ import annotations
 
@@ -12,25 +13,11 @@ from fastapi.responses import JSONResponse
 from agent_memory_server import errors
 from agent_memory_server.models import json_values
 
-STATUS: dict[type[errors.MemoryServerError], int] = {
-    errors.InvalidRequest: 400,
-    errors.Unauthorized: 401,
-    errors.Forbidden: 403,
-    errors.NotFound: 404,
-    errors.Conflict: 409,
-    errors.LimitExceeded: 422,
-    errors.BackendUnavailable: 503,
-    errors.ConfigurationError: 503,
-    errors.FeatureUnavailable: 501,
-}
-
 
 def error_response(exc: Exception) -> JSONResponse:
     """For an errors.ANSWERED error: the status of its kind and its message as `detail`."""
     error = errors.as_domain_error(exc)
-    status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 500)
-    headers = {"Retry-After": "5"} if status == 503 else None
-    return JSONResponse({"detail": error.message}, status_code=status, headers=headers)
+    return JSONResponse({"detail": error.message}, status_code=error.status, headers=error.headers)
 
 
 async def _answer(request: Request, exc: Exception) -> JSONResponse:

@@ -1,8 +1,8 @@
 """Domain errors -> tool errors, mapped once for every tool (the MCP twin of api/errors.py).
 
-Every tool error starts with its kind (the same kinds as the REST status codes), names the
-problem, and says whether a retry may help. Unexpected failures are logged with their traceback
-(to stderr) and reported without internals.
+Every tool error starts with its kind's label (errors.py's table, which also gives the REST
+status), names the problem, and says whether a retry may help. Unexpected failures are logged
+with their traceback (to stderr) and reported without internals.
 """
 
 from __future__ import annotations
@@ -27,26 +27,9 @@ logger = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
-FIX_INPUT = "Fix the arguments; the same call will fail again."
+FIX_INPUT = errors.FIX_INPUT
 MAX_DETAILS = 5
-INFO, WARNING, ERROR = logging.INFO, logging.WARNING, logging.ERROR
-
-# kind, advice, log level; the first class an error is an instance of wins.
-KINDS: list[tuple[type[errors.MemoryServerError], str, str, int]] = [
-    (errors.NotFound, "Not found", "Retrying will not help: check the id or namespace.", INFO),
-    (errors.InvalidRequest, "Invalid request", FIX_INPUT, INFO),
-    (errors.LimitExceeded, "Invalid input", FIX_INPUT, INFO),
-    (errors.Conflict, "Conflict", "Retrying will not help: name the namespace or owner.", INFO),
-    (errors.Unauthorized, "Not allowed", "Retrying will not help.", WARNING),
-    (errors.Forbidden, "Not allowed", "Retrying will not help.", WARNING),
-    (errors.BackendUnavailable, "Unavailable", "Retry in a few seconds.", WARNING),
-    (
-        errors.ConfigurationError,
-        "Unavailable",
-        "The server is misconfigured; retrying will not help until it is fixed.",
-        ERROR,
-    ),
-]
+INFO = logging.INFO
 
 
 def describe_validation(error: ValidationError) -> str:
@@ -76,10 +59,8 @@ def to_tool_error(error: Exception, tool: str) -> ToolError:
     if isinstance(error, errors.ANSWERED):
         error = errors.as_domain_error(error)
     if isinstance(error, errors.MemoryServerError):
-        for kind, label, advice, level in KINDS:
-            if isinstance(error, kind):
-                message = error.message.rstrip(". ")
-                return ToolError(f"{label}: {message}. {advice}", log_level=level)
+        message = error.message.rstrip(". ")
+        return ToolError(f"{error.label}: {message}. {error.advice}", log_level=error.log_level)
     logger.error("tool %s failed", tool, exc_info=error)
     return ToolError(
         f"Internal error in {tool}; the details were logged on the server. "
