@@ -36,7 +36,7 @@ from agent_memory_server.services.extraction import check_custom_prompt
 from agent_memory_server.services.long_term import refused_records
 from agent_memory_server.services.promotion import carried_memories, message_records
 from agent_memory_server.services.summarization import budget_for
-from agent_memory_server.storage.working import AppendResult, SessionRef
+from agent_memory_server.storage.working import MAX_LIST_OFFSET, AppendResult, SessionRef
 from agent_memory_server.tasks.scheduler import schedule_session_processing, schedule_summarization
 
 
@@ -355,6 +355,11 @@ async def list_sessions(
     resources: Resources, namespace: str | None, user_id: str | None, offset: int, limit: int
 ) -> tuple[list[str], int]:
     """Session ids, oldest first, and the total; confined to the caller's tenants."""
+    if offset > MAX_LIST_OFFSET:
+        raise InvalidRequest(
+            f"Offset {offset} is past the {MAX_LIST_OFFSET:,}th session, where listings stop "
+            "(RediSearch's MAXSEARCHRESULTS); narrow the listing by namespace or user"
+        )
     namespaces = tenancy.namespaces_to_list(namespace)
     _, own_user = tenancy.own(None, None)
     if namespaces == [] or (own_user is not None and user_id not in (None, own_user)):

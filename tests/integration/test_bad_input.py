@@ -113,3 +113,20 @@ async def test_mcp_refuses_unstorable_arguments(app: AppClient) -> None:
     assert (await app.http.get("/v1/working-memory/s2")).status_code == 404
     found = await app.http.post("/v1/long-term-memory/search", json={"text": ""})
     assert found.json()["memories"] == []
+
+
+async def test_what_the_fuzzer_found(app: AppClient) -> None:
+    """make api-fuzz found these two 500s: a listing paged past RediSearch's 1,000,000 results,
+    and a tag filter value with a control character (the query parser takes none)."""
+    far = await app.http.get("/sessions/", params={"page": 31683, "size": 100})
+    assert far.status_code == 400 and "1,000,000" in far.json()["detail"], far.text
+    for body in (
+        {"text": "x", "search_mode": "hybrid", "topics": {"any": ["\x04ok"]}},
+        {"text": "x", "entities": {"eq": "a\x00b"}},
+    ):
+        refused = await app.http.post("/long-term-memory/search", json=body)
+        assert refused.status_code == 422, refused.text
+    fine = await app.http.post(
+        "/v1/long-term-memory/search", json={"text": "x", "topics": {"any": ["Âà|I3U"]}}
+    )
+    assert fine.status_code == 200, fine.text
