@@ -185,6 +185,9 @@ def server_process(redis_url: str, shared_data_dir: Path) -> Iterator[Callable[.
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+        if process.stderr:  # the pipe a start-up failure is read from
+            process.stderr.close()
 
 
 @pytest.fixture
