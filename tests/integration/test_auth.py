@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from agent_memory_server.config import Settings
 from agent_memory_server.services.auth import add_token, exposure_warning, list_tokens
 from tests.conftest import AppClient
+from tests.support.hermetic import CHILD_CWD
 from tests.support.jwks import Issuer
 
 SECRET_B = "Bob's locker code is 4417."
@@ -207,7 +208,13 @@ def test_token_cli_add_list_remove(redis_url: str) -> None:
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [*cli, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+            [*cli, *args],
+            cwd=CHILD_CWD,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
 
     added = run("add", "--name", "ci", "--namespace", "a", "--user-id", "alice")
