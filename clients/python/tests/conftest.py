@@ -5,45 +5,19 @@ other's data."""
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
+from sdk_support import serve
 
 from agent_memory_sdk import Call, MemoryClientConfig
-from agent_memory_server.app import create_app
 from agent_memory_server.config import Settings
-from tests.conftest import _free_port, redis_url, shared_data_dir  # the server's own fixtures
+from tests.conftest import redis_url, shared_data_dir  # the server's own fixtures
 
-__all__ = ["redis_url", "shared_data_dir"]
-
-
-@contextmanager
-def serve(settings: Settings) -> Iterator[str]:
-    """Serve create_app(settings) over HTTP on a free port until the block ends; its URL."""
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"server-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+__all__ = ["redis_url", "serve", "shared_data_dir"]
 
 
 @pytest.fixture(scope="session")
