@@ -56,6 +56,10 @@ class MemoryAPIClient:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
+    async def run(self, op: Op[T]) -> T:
+        """Run an operation written as a generator of calls (see _core.py; the adapters do)."""
+        return await run_async(self._client, self.config, op, self._on_call)
+
     async def search_all_long_term_memories(
         self,
         text: str,

@@ -51,6 +51,10 @@ class SyncMemoryAPIClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def run(self, op: Op[T]) -> T:
+        """Run an operation written as a generator of calls (see _core.py; the adapters do)."""
+        return run_sync(self._client, self.config, op, self._on_call)
+
     def search_all_long_term_memories(
         self,
         text: str,
