@@ -72,10 +72,12 @@ class MemoryRecord(BaseModel):
 
 
 class ClientMemoryRecord(MemoryRecord):
-    """A memory the client creates: the id is generated (a ULID), the type is semantic."""
+    """A memory the client creates: the id is generated (a ULID).
+
+    As in 0.14 the type defaults to `message`; pass memory_type=MemoryTypeEnum.SEMANTIC for a
+    fact (the server's compaction only merges semantic and episodic memories)."""
 
     id: str = Field(default_factory=new_ulid)
-    memory_type: MemoryTypeEnum = MemoryTypeEnum.SEMANTIC
 
 
 class WorkingMemory(BaseModel):

@@ -24,9 +24,11 @@ from agent_memory_sdk import (
     WorkingMemory,
 )
 from agent_memory_sdk.filters import CreatedAt, Topics, UserId
-from agent_memory_sdk.models import TaskStatusEnum
+from agent_memory_sdk.models import MemoryTypeEnum, TaskStatusEnum
 from agent_memory_server.app import create_app
 from agent_memory_server.config import Settings
+
+SEMANTIC = MemoryTypeEnum.SEMANTIC
 
 
 def test_the_client_calls_every_route_of_the_server() -> None:
@@ -103,10 +105,11 @@ async def _long_term_memory(client: MemoryAPIClient, namespace: str) -> None:
     """Create, get, edit, search, the memory prompt."""
     records = [
         ClientMemoryRecord(id="porto", text="Ann lives in Porto.", user_id="ann",
-                           topics=["home"]),
+                           topics=["home"], memory_type=SEMANTIC),
         ClientMemoryRecord(id="cats", text="Ann has two cats named Fig and Olive.",
-                           user_id="ann", topics=["pets"]),
-        ClientMemoryRecord(id="bob", text="Bob plays the cello.", user_id="bob"),
+                           user_id="ann", topics=["pets"], memory_type=SEMANTIC),
+        ClientMemoryRecord(id="bob", text="Bob plays the cello.", user_id="bob",
+                           memory_type=SEMANTIC),
     ]  # fmt: skip
     assert (await client.create_long_term_memory(records)).status == "ok"
     one = await client.get_long_term_memory("porto")

@@ -27,12 +27,15 @@ async def _seed(client: MemoryAPIClient) -> datetime:
                            session_id="s1", topics=["sport"], entities=["Kiel"],
                            memory_type=MemoryTypeEnum.EPISODIC, event_date=trip),
         ClientMemoryRecord(id="tea", text="Mia drinks green tea every morning.", user_id="mia",
-                           session_id="s2", topics=["food"], entities=["tea"]),
+                           session_id="s2", topics=["food"], entities=["tea"],
+                           memory_type=MemoryTypeEnum.SEMANTIC),
         ClientMemoryRecord(id="chess", text="Leo plays chess on Sundays.", user_id="leo",
-                           topics=["games"], entities=["chess"]),
+                           topics=["games"], entities=["chess"],
+                           memory_type=MemoryTypeEnum.SEMANTIC),
     ] + [
         ClientMemoryRecord(id=f"note{i}", text=f"Leo's note number {i} about gardening {i}.",
-                           user_id="leo", topics=["notes"])
+                           user_id="leo", topics=["notes"],
+                           memory_type=MemoryTypeEnum.SEMANTIC)
         for i in range(12)
     ]  # fmt: skip
     await client.create_long_term_memory(records, deduplicate=False)
