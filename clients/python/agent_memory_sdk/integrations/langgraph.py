@@ -20,6 +20,7 @@ filters on the namespace prefix); list_namespaces pages through the matching rec
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -146,6 +147,7 @@ class AgentMemoryStore(BaseStore):
         self._ops = Operations(self.config)
         self._sync: SyncMemoryAPIClient | None = None
         self._async: MemoryAPIClient | None = None
+        self._async_loop: asyncio.AbstractEventLoop | None = None
 
     # The two drivers: every op below is one generator run by either.
 
@@ -155,8 +157,10 @@ class AgentMemoryStore(BaseStore):
         return [self._sync.run(self._op(op)) for op in ops]
 
     async def abatch(self, ops: Iterable[Op]) -> list[Result]:
-        if self._async is None:
-            self._async = MemoryAPIClient(self.config)
+        loop = asyncio.get_running_loop()
+        if self._async is None or self._async_loop is not loop:
+            # an httpx.AsyncClient belongs to the loop it was made in (asyncio.run per call...)
+            self._async, self._async_loop = MemoryAPIClient(self.config), loop
         return [await self._async.run(self._op(op)) for op in ops]
 
     def close(self) -> None:
