@@ -3,10 +3,15 @@ changed, and sees what it saw with 0.14, against the same real server."""
 
 from __future__ import annotations
 
+import inspect
 import re
 import uuid
 from pathlib import Path
 from typing import Any
+
+from agent_memory_client import MemoryAPIClient as OldClient
+
+from agent_memory_sdk import MemoryAPIClient
 
 SCRIPT = Path(__file__).parent / "compat" / "script_0_14.py"
 IMPORT = re.compile(r"^(from|import) agent_memory_client\b")
@@ -49,3 +54,34 @@ async def test_the_0_14_script_runs_on_the_sdk_with_only_its_imports_changed(
     assert with_sdk["prompt"][-1] == ("user", "Where should Dana eat in Oslo?")
     assert ("system", "- Dana is vegan.") in with_sdk["prompt"]
     assert with_sdk["deleted"] and with_sdk["sessions_after"] == []
+
+
+# 0.14 methods that are not kept (README: "What differs"): its tool-calling helpers, which
+# agent_memory_sdk.tools replaces, and its client-side validators (the server validates).
+NOT_KEPT = {
+    "search_memory_tool", "get_working_memory_tool", "get_or_create_working_memory_tool",
+    "add_memory_tool", "update_memory_data_tool", "resolve_tool_call", "resolve_tool_calls",
+    "resolve_function_call", "resolve_function_calls", "parse_openai_function_call",
+    "parse_openai_tool_call", "parse_anthropic_tool_use", "parse_tool_call",
+    "validate_memory_record", "validate_search_filters",
+}  # fmt: skip
+
+
+def test_every_kept_method_takes_the_arguments_of_0_14() -> None:
+    """Same names, in the same order, with the same defaults; new arguments come after, optional."""
+    helpers = ("_schema", "_schemas", "_anthropic")
+    public = {
+        name for name, member in vars(OldClient).items()
+        if inspect.isfunction(member) and not name.startswith("_") and not name.endswith(helpers)
+    }  # fmt: skip
+    kept = sorted(public - NOT_KEPT)
+    assert len(kept) == 30  # every data operation of 0.14
+    assert [name for name in kept if not hasattr(MemoryAPIClient, name)] == []
+    for name in kept:
+        old = list(inspect.signature(getattr(OldClient, name)).parameters.values())
+        new = list(inspect.signature(getattr(MemoryAPIClient, name)).parameters.values())
+        assert [p.name for p in new[: len(old)]] == [p.name for p in old], name
+        for was, now in zip(old, new, strict=False):
+            if was.default is not inspect.Parameter.empty:
+                assert now.default == was.default, (name, was.name)
+        assert all(p.default is not inspect.Parameter.empty for p in new[len(old) :]), name
