@@ -8,6 +8,7 @@ import asyncio
 import uuid
 from typing import Any
 
+import pytest
 from langchain_core.language_models.fake_chat_models import ParrotFakeChatModel
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import RunnableConfig
@@ -15,7 +16,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.store.base import BaseStore, MatchCondition
 
-from agent_memory_sdk import MemoryAPIClient, MemoryClientConfig
+from agent_memory_sdk import MemoryAPIClient, MemoryClientConfig, NotFoundError
 from agent_memory_sdk.integrations.langgraph import AgentMemoryStore, record_id
 
 
@@ -131,4 +132,21 @@ async def test_the_async_graph_uses_abatch(config: MemoryClientConfig) -> None:
     assert [n for n in await store.alist_namespaces() if n == ("agent", "amy")] == [
         ("agent", "amy")
     ]
+    await store.aclose()
+
+
+async def test_ttl_expires_items_and_get_refreshes_it(config: MemoryClientConfig) -> None:
+    store = AgentMemoryStore(config)
+    space = ("ttl", "tom")
+    await store.aput(space, "short", {"note": "gone soon"}, ttl=0.5 / 60)  # half a second
+    await store.aput(space, "kept", {"note": "read often"}, ttl=3 / 60)
+    assert await store.aget(space, "short") is not None
+    for _ in range(7):  # 4.2 s in all, past the 3 s ttl: alive because each read moves it
+        await asyncio.sleep(0.6)
+        assert await store.aget(space, "kept") is not None
+    assert await store.aget(space, "short") is None  # expired: not returned, and deleted
+    assert [i.key for i in await store.asearch(space)] == ["kept"]
+    async with MemoryAPIClient(config) as client:
+        with pytest.raises(NotFoundError):
+            await client.get_long_term_memory(record_id(space, "short"))
     await store.aclose()
