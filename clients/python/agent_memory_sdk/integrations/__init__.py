@@ -1,0 +1,1 @@
+"""Adapters to agent frameworks; each needs the extra of its name."""
