@@ -156,7 +156,7 @@ async def test_ui_switch_and_headers(
         page = await app.http.get("/ui")  # the page itself holds no data: no token needed
         assert page.status_code == 200
         assert "script-src 'self'" in page.headers["content-security-policy"]
-        assert "<script type=\"module\" src=\"/ui/static/app.js\">" in page.text
+        assert '<script type="module" src="/ui/static/app.js">' in page.text
         script = await app.http.get("/ui/static/app.js")
         assert script.headers["content-type"].startswith("text/javascript")
         assert (await app.http.get("/ui/static/..%2Fconfig.py")).status_code == 404
