@@ -61,10 +61,6 @@ def acting_as(principal: Principal | None) -> Iterator[None]:
         _current.reset(token)
 
 
-def _describe(namespace: str | None, user_id: str | None) -> str:
-    return f"namespace {namespace!r}, user {user_id!r}"
-
-
 def allowed(namespace: str | None, user_id: str | None) -> bool:
     """May the caller see an object of this namespace and user?"""
     p = current()
@@ -80,9 +76,9 @@ def check(namespace: str | None, user_id: str | None, what: str) -> None:
     if not allowed(namespace, user_id):
         p = current()
         assert p is not None
+        # The owner is not named: a caller must not learn another tenant's user ids.
         raise Forbidden(
-            f"{what} belongs to {_describe(namespace, user_id)}, which the credentials of "
-            f"{p.name!r} do not cover"
+            f"{what} belongs to a tenant that the credentials of {p.name!r} do not cover"
         )
 
 

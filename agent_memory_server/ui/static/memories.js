@@ -65,7 +65,7 @@ function resultCard(m) {
       m.score_type === "listing" ? "listing (newest first)"
         : h("span", { class: "score" }, `${m.score_type} score ${m.score.toFixed(4)} · distance ${m.dist.toFixed(4)}`),
       " ", legs(m)),
-    h("div", {}, tagList(m.topics), " ", tagList(m.entities)));
+    h("div", {}, tagList(m.topics), " ", m.entities?.length ? tagList(m.entities) : null));
 }
 
 function facetBox(name, counts, onPick) {
