@@ -64,7 +64,9 @@ def test_without_a_token_nothing_is_shown_and_the_api_refuses(
     for method, path in (("GET", "/v1/sessions"), ("POST", "/v1/long-term-memory/facets"),
                          ("POST", "/v1/long-term-memory/compact")):  # fmt: skip
         assert server.http.request(method, path, json={}).status_code == 401
-    refused = server.http.post("/v1/long-term-memory/search", json={}, headers={"cookie": "token=x"})
+    refused = server.http.post(
+        "/v1/long-term-memory/search", json={}, headers={"cookie": "token=x"}
+    )
     assert refused.status_code == 401  # cookies are never credentials
 
 
