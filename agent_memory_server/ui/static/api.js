@@ -38,6 +38,7 @@ function askToken(message) {
       resolve();
     };
     form.addEventListener("submit", done);
+    dialog.addEventListener("cancel", (event) => event.preventDefault()); // Escape: no data without a token
     dialog.showModal();
     input.focus();
   });
