@@ -107,8 +107,7 @@ export async function memoriesPage(main, _arg, params) {
     go({ ...v, [name]: [...new Set([...current, value])].join(", ") });
   };
   const pickEq = (name) => (value) => go({ ...v, [name]: value });
-  const facetReq = api("POST", "/v1/long-term-memory/facets",
-    { ...f, fields: ["topics", "entities", "memory_type", "namespace", "user_id"], limit: 15 });
+  const facetBody = { ...f, fields: ["topics", "entities", "memory_type", "namespace", "user_id"], limit: 15 };
   try {
     if (v.view === "timeline") {
       const page = await api("POST", "/v1/long-term-memory/search", { ...f, text: "", limit: 100 });
@@ -126,8 +125,8 @@ export async function memoriesPage(main, _arg, params) {
           : h("p", { class: "muted", id: "result-list" }, "Nothing matches."));
     }
   } catch (error) { out.replaceChildren(errorBox(error)); }
-  try {
-    const counts = await facetReq;
+  try { // asked after the results are shown: counting every match must not delay them
+    const counts = await api("POST", "/v1/long-term-memory/facets", facetBody);
     side.replaceChildren(h("h2", {}, `Facets (${counts.total})`),
       facetBox("Topics", counts.facets.topics, pick("topics")),
       facetBox("Entities", counts.facets.entities, pick("entities")),
