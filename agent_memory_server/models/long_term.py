@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agent_memory_server.models.common import Identifier, UTCDateTime
 from agent_memory_server.models.filters import MemoryFilters
+from agent_memory_server.models.json_values import JSONObject
 from agent_memory_server.models.memory_record import MemoryRecord, MemoryType
 
 SearchMode = Literal["semantic", "keyword", "hybrid"]
@@ -32,7 +33,7 @@ class EditMemoryRequest(BaseModel):
     session_id: Identifier | None = None
     event_date: UTCDateTime | None = None
     pinned: bool | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: JSONObject | None = None
 
 
 class SearchRequest(MemoryFilters):

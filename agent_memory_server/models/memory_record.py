@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agent_memory_server.models.common import Identifier, JSONObject, UTCDateTime, new_id, utcnow
+from agent_memory_server.models.common import Identifier, UTCDateTime, new_id, utcnow
+from agent_memory_server.models.json_values import JSONObject
 
 
 class MemoryType(StrEnum):

@@ -10,11 +10,11 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from agent_memory_server.models.common import (
     STORED,
     Identifier,
-    JSONObject,
     UTCDateTime,
     new_id,
     utcnow,
 )
+from agent_memory_server.models.json_values import JSONObject
 from agent_memory_server.models.memory_record import MemoryRecord
 
 MAX_FUTURE = timedelta(minutes=5)

@@ -66,7 +66,7 @@ async def create_memories(
     previous = await store.get_many([r.id for r in prepared])
     for old in previous:  # an upsert replaces: the replaced record must be the caller's too
         if old is not None:
-            tenancy.check(old.namespace, old.user_id, f"Memory {old.id!r}")
+            tenancy.check_replace(old.namespace, old.user_id, f"Memory {old.id!r}")
     keep: list[MemoryRecord] = []
     repoint: list[tuple[str, str]] = []
     if deduplicate:
@@ -107,11 +107,31 @@ async def create_memories(
     return keep
 
 
+async def refused_records(
+    resources: Resources, records: Sequence[MemoryRecord]
+) -> list[tuple[MemoryRecord, str]]:
+    """The records the caller may not create where they say (their namespace and user, as
+    given) or whose id holds another tenant's record, each with why; none for an unbound
+    caller. What a session carries into long-term memory is checked with this."""
+    principal = tenancy.current()
+    if principal is None or not principal.bound or not records:
+        return []
+    owners = await resources.long_term.owners([r.id for r in records])
+    refused = []
+    for record, owner in zip(records, owners, strict=True):
+        namespace, user_id = tenancy.own(record.namespace, record.user_id)
+        if not tenancy.allowed(namespace, user_id):
+            refused.append((record, f"it names {namespace=!r}, {user_id=!r}"))
+        elif owner is not None and not tenancy.allowed(*owner):
+            refused.append((record, "its id is not available to these credentials"))
+    return refused
+
+
 async def get_memory(resources: Resources, memory_id: str) -> MemoryRecord:
+    """The record; another tenant's is answered as a missing one."""
     (record,) = await resources.long_term.get_many([memory_id])
-    if record is None:
+    if record is None or not tenancy.allowed(record.namespace, record.user_id):
         raise NotFound(f"Memory {memory_id!r} not found")
-    tenancy.check(record.namespace, record.user_id, f"Memory {memory_id!r}")
     return record
 
 
@@ -154,14 +174,15 @@ async def edit_memory(
 
 
 async def delete_memories(resources: Resources, ids: Sequence[str]) -> int:
-    """Delete records by id (unknown ids are skipped); none if any is another tenant's."""
-    records = await resources.long_term.get_many(ids)
+    """Delete records by id; unknown ids, and another tenant's, are skipped alike."""
+    records = [
+        r
+        for r in await resources.long_term.get_many(ids)
+        if r is not None and tenancy.allowed(r.namespace, r.user_id)
+    ]
+    deleted = await resources.long_term.delete([r.id for r in records])
     for record in records:
-        if record is not None:
-            tenancy.check(record.namespace, record.user_id, f"Memory {record.id!r}")
-    deleted = await resources.long_term.delete(ids)
-    for record in records:
-        if record is not None and record.memory_hash:
+        if record.memory_hash:
             await resources.long_term.drop_pointer(_pointer(resources, record), record.id)
     return deleted
 

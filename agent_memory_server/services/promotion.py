@@ -6,6 +6,11 @@
 3. Messages not yet extracted are turned into memories by the session's strategy and marked
    `discrete_memory_extracted = "t"` only after the memories are stored.
 
+The task runs as the caller that wrote the session (tasks carry it): a record the caller may
+not write (another tenant's namespace or user, or an id that holds another tenant's record) is
+left in the session unpromoted and logged; the session write refused such records already, so
+this only meets records whose id another tenant took meanwhile.
+
 Every stamp is written by id into the session as it is then (storage/working.py `mark`), so a
 write that lands meanwhile is never overwritten; a rerun finds nothing left to do. The
 extraction state is kept on the session (`extraction_status`): pending, failed (with the
@@ -15,15 +20,16 @@ error, while the task retries) or done.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agent_memory_server.errors import MemoryServerError
 from agent_memory_server.models.common import utcnow
 from agent_memory_server.models.memory_record import MemoryRecord, MemoryType
-from agent_memory_server.models.working_memory import StoredWorkingMemory
+from agent_memory_server.models.working_memory import MemoryMessage, StoredWorkingMemory
 from agent_memory_server.resources import Resources
 from agent_memory_server.services.extraction import extract
-from agent_memory_server.services.long_term import create_memories
+from agent_memory_server.services.long_term import create_memories, refused_records
 from agent_memory_server.services.post_write import merge_near_duplicates
 
 logger = logging.getLogger(__name__)
@@ -34,6 +40,45 @@ class ProcessResult:
     promoted: int = 0
     indexed_messages: int = 0
     extracted: int = 0
+
+
+def carried_memories(
+    memories: Sequence[MemoryRecord], namespace: str | None, user_id: str | None, session_id: str
+) -> list[MemoryRecord]:
+    """A session's memories as long-term records: its namespace, user and id unless they say
+    otherwise."""
+    return [
+        m.model_copy(update={
+            "namespace": m.namespace if m.namespace is not None else namespace,
+            "user_id": m.user_id if m.user_id is not None else user_id,
+            "session_id": m.session_id if m.session_id is not None else session_id,
+        })
+        for m in memories
+    ]  # fmt: skip
+
+
+def message_records(
+    messages: Sequence[MemoryMessage], namespace: str | None, user_id: str | None, session_id: str
+) -> list[MemoryRecord]:
+    """A session's messages as `message` records (INDEX_MESSAGES), each under its own id."""
+    return [
+        MemoryRecord(
+            id=m.id, text=f"{m.role}: {m.content}", memory_type=MemoryType.MESSAGE,
+            session_id=session_id, created_at=m.created_at, discrete_memory_extracted="t",
+            namespace=namespace, user_id=user_id,
+        )
+        for m in messages
+        if m.content.strip()
+    ]  # fmt: skip
+
+
+async def _writable(resources: Resources, records: list[MemoryRecord]) -> list[MemoryRecord]:
+    """The records the caller may write; the others are logged and left."""
+    refused = await refused_records(resources, records)
+    for record, why in refused:
+        logger.warning("not promoting memory %s: %s", record.id, why)
+    skipped = {id(r) for r, _ in refused}
+    return [r for r in records if id(r) not in skipped]
 
 
 def _status(state: str, error: str | None = None) -> dict[str, str | None]:
@@ -54,45 +99,29 @@ async def process_session(
     if raw is None or not resources.settings.long_term_memory:
         return result
     session = StoredWorkingMemory.model_validate(raw)
-    owner = {"namespace": session.namespace, "user_id": session.user_id}
+    owner = (session.namespace, session.user_id, session.session_id)
 
     pending = [m for m in session.memories if m.persisted_at is None]
     if pending:
-        records = [
-            m.model_copy(update={
-                "namespace": m.namespace if m.namespace is not None else owner["namespace"],
-                "user_id": m.user_id if m.user_id is not None else owner["user_id"],
-                "session_id": m.session_id if m.session_id is not None else session.session_id,
-            })
-            for m in pending
-        ]  # fmt: skip
+        records = await _writable(resources, carried_memories(pending, *owner))
         stored = await create_memories(resources, records, deduplicate=True, enrich_now=True)
         await merge_near_duplicates(resources, [r.id for r in stored])
         await resources.working.mark(
-            ref, "memories", [m.id for m in pending], "persisted_at", utcnow().isoformat()
+            ref, "memories", [m.id for m in records], "persisted_at", utcnow().isoformat()
         )
-        result.promoted = len(pending)
+        result.promoted = len(records)
 
     if resources.settings.index_messages:
         unindexed = [m for m in session.messages if m.persisted_at is None]
         if unindexed:
-            records = [
-                MemoryRecord(
-                    id=m.id,
-                    text=f"{m.role}: {m.content}",
-                    memory_type=MemoryType.MESSAGE,
-                    session_id=session.session_id,
-                    created_at=m.created_at,
-                    discrete_memory_extracted="t",
-                    **owner,
-                )
-                for m in unindexed
-                if m.content.strip()
-            ]
+            records = await _writable(resources, message_records(unindexed, *owner))
+            written = {r.id for r in records}
             await create_memories(resources, records, deduplicate=False, enrich_now=True)
             await resources.working.mark(
-                ref, "messages", [m.id for m in unindexed], "persisted_at", utcnow().isoformat()
-            )
+                ref, "messages",
+                [m.id for m in unindexed if m.id in written or not m.content.strip()],
+                "persisted_at", utcnow().isoformat(),
+            )  # fmt: skip
             result.indexed_messages = len(records)
 
     todo = [m for m in session.messages if m.discrete_memory_extracted == "f"]

@@ -19,6 +19,7 @@ from agent_memory_server.resources import Resources
 from agent_memory_server.services import tenancy
 from agent_memory_server.services.summary_views import get_view, list_views, refresh_view
 from agent_memory_server.storage.summary_views import SummaryViewStore
+from agent_memory_server.tasks.scheduler import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ async def start_run(resources: Resources, view_id: str, force: bool) -> Task:
         )
     task = Task(view_id=view_id, force=force)
     await _store(resources).put_task(task.id, task.model_dump(mode="json"))
-    await resources.docket.add(RUN_TASK, key=task.id)(task.id, view_id)
+    await enqueue(resources, RUN_TASK, task.id, view_id, key=task.id)
     return task
 
 

@@ -3,15 +3,19 @@
 A door (REST, MCP over HTTP) authenticates the caller and runs the service call inside
 `acting_as(principal)`; services ask this module before they read or write. A principal may
 be bound to namespaces and/or one user id; unbound dimensions are free. With no principal
-(auth off, the CLI, background tasks, which only act on what a checked call queued) nothing
-is confined.
+(auth off, the CLI) nothing is confined. Background work runs as the caller that queued it:
+the scheduler sends `to_wire(current())` with each task and the task runs under `from_wire`.
 
 The rules:
-- a single object (record, session) of another tenant: Forbidden (403), never its data;
+- a single object (record, session) of another tenant is answered as one that does not
+  exist (404): an id alone tells a stranger nothing (`allowed`);
 - a search or listing: confined to the caller's tenants (so another tenant's filter finds
   nothing);
 - a write or a scoped operation that names no namespace or user: the caller's own, when it
-  is bound to exactly one; naming another tenant's: Forbidden;
+  is bound to exactly one; naming another tenant's: Forbidden (`check`, whose message names
+  only what the caller named);
+- a write that would replace another tenant's object (an id it holds): Forbidden, without
+  naming the owner (`check_replace`);
 - server-wide objects (summary views, their tasks): unbound callers only.
 """
 
@@ -21,6 +25,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from redisvl.query.filter import FilterExpression, Tag
 
@@ -51,6 +56,26 @@ def current() -> Principal | None:
     return _current.get()
 
 
+def to_wire(principal: Principal | None) -> dict[str, Any] | None:
+    """The principal as plain data, to travel with a queued task (None: unconfined)."""
+    if principal is None:
+        return None
+    namespaces = None if principal.namespaces is None else sorted(principal.namespaces)
+    return {"name": principal.name, "namespaces": namespaces, "user_id": principal.user_id}
+
+
+def from_wire(wire: dict[str, Any] | None) -> Principal | None:
+    """The principal `to_wire` sent (None: unconfined)."""
+    if wire is None:
+        return None
+    namespaces = wire.get("namespaces")
+    return Principal(
+        name=str(wire["name"]),
+        namespaces=None if namespaces is None else frozenset(namespaces),
+        user_id=wire.get("user_id"),
+    )
+
+
 @contextmanager
 def acting_as(principal: Principal | None) -> Iterator[None]:
     """Run the enclosed service calls as `principal` (None: unconfined)."""
@@ -59,6 +84,10 @@ def acting_as(principal: Principal | None) -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
+
+
+def _describe(namespace: str | None, user_id: str | None) -> str:
+    return f"namespace {namespace!r}, user {user_id!r}"
 
 
 def allowed(namespace: str | None, user_id: str | None) -> bool:
@@ -72,14 +101,23 @@ def allowed(namespace: str | None, user_id: str | None) -> bool:
 
 
 def check(namespace: str | None, user_id: str | None, what: str) -> None:
-    """Forbidden unless the caller may see `what` (of this namespace and user)."""
+    """Forbidden unless the caller's credentials cover the tenant it named for `what`."""
     if not allowed(namespace, user_id):
         p = current()
         assert p is not None
-        # The owner is not named: a caller must not learn another tenant's user ids.
         raise Forbidden(
-            f"{what} belongs to a tenant that the credentials of {p.name!r} do not cover"
+            f"{what}: {_describe(namespace, user_id)} is not covered by the credentials of "
+            f"{p.name!r}"
         )
+
+
+def check_replace(namespace: str | None, user_id: str | None, what: str) -> None:
+    """Forbidden unless the caller may replace a stored `what` of this tenant; the message
+    does not name the owner."""
+    if not allowed(namespace, user_id):
+        p = current()
+        assert p is not None
+        raise Forbidden(f"{what} cannot be written with the credentials of {p.name!r}")
 
 
 def owner_to_see(namespace: str | None, user_id: str | None) -> tuple[bool, str | None]:

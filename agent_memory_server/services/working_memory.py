@@ -13,8 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from agent_memory_server.errors import Conflict, InvalidRequest, LimitExceeded, NotFound
+from agent_memory_server.errors import (
+    Conflict,
+    Forbidden,
+    InvalidRequest,
+    LimitExceeded,
+    NotFound,
+)
 from agent_memory_server.models.common import STORED, utcnow
+from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.models.working_memory import (
     MemoryMessage,
     StoredWorkingMemory,
@@ -26,8 +33,10 @@ from agent_memory_server.providers.tokens import TiktokenCounter, context_window
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import redaction, tenancy
 from agent_memory_server.services.extraction import check_custom_prompt
+from agent_memory_server.services.long_term import refused_records
+from agent_memory_server.services.promotion import carried_memories, message_records
 from agent_memory_server.services.summarization import budget_for
-from agent_memory_server.storage.working import AppendResult, SessionRef
+from agent_memory_server.storage.working import MAX_LIST_OFFSET, AppendResult, SessionRef
 from agent_memory_server.tasks.scheduler import schedule_session_processing, schedule_summarization
 
 
@@ -47,7 +56,7 @@ async def resolve(
 ) -> SessionRef:
     """Find an existing session by id, namespace if given, and owner if given.
 
-    A caller bound to a tenant finds its own sessions; another tenant's is Forbidden.
+    A caller bound to a tenant finds its own sessions; another tenant's is not found.
     """
     namespace, owner = tenancy.own(namespace, user_id)
     if namespace is not None:
@@ -56,8 +65,6 @@ async def resolve(
         return ref
     found = await resources.working.find(session_id, owner)
     refs = [r for r in found if tenancy.allowed(r.namespace, owner)]
-    if found and not refs:
-        tenancy.check(found[0].namespace, owner, f"Session {session_id!r}")
     if not refs:
         raise NotFound(f"Session {session_id!r} not found")
     if len(refs) > 1:
@@ -69,10 +76,13 @@ async def resolve(
 
 
 def _check_found(ref: SessionRef, user_id: str | None, found: dict[str, Any] | None) -> None:
-    """A session read by namespace and id must be the caller's tenant's, and user_id's."""
-    if found is not None:
-        tenancy.check(ref.namespace, found.get("user_id"), f"Session {ref.session_id!r}")
-    if found is None or (user_id is not None and found.get("user_id") != user_id):
+    """A session read by namespace and id must be the caller's tenant's, and user_id's
+    (another tenant's is answered as a missing one)."""
+    if (
+        found is None
+        or not tenancy.allowed(ref.namespace, found.get("user_id"))
+        or (user_id is not None and found.get("user_id") != user_id)
+    ):
         raise _not_found(ref)
 
 
@@ -211,9 +221,10 @@ async def put_session(
         ref, "user_id", "context_window_max", "created_at", "created_ts"
     )
     if existing:
-        tenancy.check(namespace, existing["user_id"], f"Session {session_id!r}")
+        tenancy.check_replace(namespace, existing["user_id"], f"Session {session_id!r}")
     if existing and existing["user_id"] not in (None, owner):
         raise Conflict(f"Session {session_id!r} belongs to another user")
+    await _check_carried(resources, session_id, namespace, owner, body.memories, body.messages)
     if limit is None and existing:
         limit = existing["context_window_max"]
     counter = resources.tokenizers.for_model(window.model_name)
@@ -245,6 +256,28 @@ async def put_session(
     if settings.long_term_memory:
         await schedule_session_processing(resources, ref, owner)
     return _with_usage(resources, stored, limit)
+
+
+async def _check_carried(
+    resources: Resources, session_id: str, namespace: str | None, owner: str | None,
+    memories: list[MemoryRecord], messages: list[MemoryMessage],
+) -> None:  # fmt: skip
+    """Forbidden, before anything is stored, when a bound caller's session carries a record
+    (a memory, or with INDEX_MESSAGES a message) that it may not write to long-term memory:
+    one naming another tenant, or whose id holds another tenant's record."""
+    principal = tenancy.current()
+    if principal is None or not principal.bound:
+        return
+    records = carried_memories(memories, namespace, owner, session_id)
+    if resources.settings.index_messages:
+        records += message_records(messages, namespace, owner, session_id)
+    refused = await refused_records(resources, records)
+    if refused:
+        record, why = refused[0]
+        raise Forbidden(
+            f"The session carries memory {record.id!r}, which the credentials of "
+            f"{principal.name!r} may not write to long-term memory ({why}); nothing was stored"
+        )
 
 
 def _check_body(
@@ -282,9 +315,11 @@ async def append_messages(
     ref = resources.working.ref(namespace, session_id)
     existing = await resources.working.fields(ref, "user_id", "context", "context_window_max")
     if existing:
-        tenancy.check(namespace, existing["user_id"], f"Session {session_id!r}")
+        tenancy.check_replace(namespace, existing["user_id"], f"Session {session_id!r}")
     if existing and existing["user_id"] not in (None, user_id) and user_id is not None:
         raise Conflict(f"Session {session_id!r} belongs to another user")
+    session_owner = (existing or {}).get("user_id") or user_id
+    await _check_carried(resources, session_id, namespace, session_owner, [], messages)
     counter = resources.tokenizers.for_model(window.model_name)
     now = utcnow()
     ttl = ttl_seconds or resources.settings.default_ttl_seconds
@@ -305,9 +340,7 @@ async def append_messages(
     stored = limit if result.created else (existing or {}).get("context_window_max")
     await _after_write(resources, ref, result.tokens, window, limit, stored)
     if resources.settings.long_term_memory:
-        await schedule_session_processing(
-            resources, ref, (existing or {}).get("user_id") or user_id
-        )
+        await schedule_session_processing(resources, ref, session_owner)
     return result
 
 
@@ -322,6 +355,11 @@ async def list_sessions(
     resources: Resources, namespace: str | None, user_id: str | None, offset: int, limit: int
 ) -> tuple[list[str], int]:
     """Session ids, oldest first, and the total; confined to the caller's tenants."""
+    if offset > MAX_LIST_OFFSET:
+        raise InvalidRequest(
+            f"Offset {offset} is past the {MAX_LIST_OFFSET:,}th session, where listings stop "
+            "(RediSearch's MAXSEARCHRESULTS); narrow the listing by namespace or user"
+        )
     namespaces = tenancy.namespaces_to_list(namespace)
     _, own_user = tenancy.own(None, None)
     if namespaces == [] or (own_user is not None and user_id not in (None, own_user)):

@@ -56,6 +56,10 @@ return 0
 """
 
 
+def _text(value: bytes | str | None) -> str | None:
+    return None if value is None else as_str(value)
+
+
 def _returned(fields: list[str], full: bool) -> list[Any]:
     """The RETURN clause: the ranking fields, or nothing, which returns the whole hash as
     stored (a RETURN of an indexed NUMERIC field gives the index's value, rounded to 12
@@ -110,6 +114,17 @@ class LongTermStore:
             for memory_id in ids:
                 pipe.exists(self.keys.long_term(memory_id))
             return [bool(r) for r in await pipe.execute()]
+
+    async def owners(self, ids: Sequence[str]) -> list[tuple[str | None, str | None] | None]:
+        """The (namespace, user_id) of each stored record, None where there is none."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for memory_id in ids:
+                pipe.hmget(self.keys.long_term(memory_id), ["memory_id", "namespace", "user_id"])
+            rows = await pipe.execute()
+        return [
+            None if found is None else (_text(namespace), _text(user_id))
+            for found, namespace, user_id in rows
+        ]
 
     async def set_pointers(self, pointers: Sequence[tuple[str, str]]) -> None:
         async with self.redis.pipeline(transaction=False) as pipe:

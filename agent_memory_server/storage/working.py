@@ -79,6 +79,10 @@ return 1
 """
 
 
+# The furthest a listing pages: RediSearch refuses an OFFSET past MAXSEARCHRESULTS (1,000,000).
+MAX_LIST_OFFSET = 1_000_000
+
+
 @dataclass(frozen=True)
 class SessionRef:
     """Where a session lives: its namespace and its key."""

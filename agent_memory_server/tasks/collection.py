@@ -11,7 +11,7 @@ from agent_memory_server.resources import Resources
 from agent_memory_server.services.post_write import after_write
 from agent_memory_server.services.promotion import process_session as process
 from agent_memory_server.services.summarization import summarize_session
-from agent_memory_server.tasks.context import current_resources, default_retry
+from agent_memory_server.tasks.context import Caller, as_caller, current_resources, default_retry
 from agent_memory_server.tasks.maintenance_tasks import MAINTENANCE_TASKS
 from agent_memory_server.tasks.summary_view_tasks import SUMMARY_VIEW_TASKS
 
@@ -22,36 +22,44 @@ SESSION_SETTLE = timedelta(milliseconds=500)
 async def summarize_working_memory(
     namespace: str | None,
     session_id: str,
+    caller: Caller = None,
     retry: ExponentialRetry = default_retry(),  # noqa: B008 - Docket reads dependencies from defaults
     resources: Resources = Depends(current_resources),  # noqa: B008
 ) -> int:
     """Fold old messages of a session into its summary (the LLM's, or the local one)."""
     ref = resources.working.ref(namespace, session_id)
-    return await summarize_session(resources, ref)
+    with as_caller(caller):
+        return await summarize_session(resources, ref)
 
 
 async def process_session(
     scope: Annotated[str, Debounce(SESSION_SETTLE)],
     namespace: str | None,
     session_id: str,
+    caller: Caller = None,
     retry: ExponentialRetry = default_retry(),  # noqa: B008
     resources: Resources = Depends(current_resources),  # noqa: B008
 ) -> None:
-    """Promote a session's memories and extract memories from its messages.
+    """Promote a session's memories and extract memories from its messages, as the caller
+    that wrote the session.
 
-    `scope` is [namespace, user_id, session_id]: the debounce is per tenant and session.
+    `scope` is [namespace, user_id, session_id, caller name]: the debounce is per tenant,
+    session and caller.
     """
-    await process(resources, namespace, session_id)
+    with as_caller(caller):
+        await process(resources, namespace, session_id)
 
 
 async def after_long_term_write(
     ids: list[str],
     deduplicate: bool = True,
+    caller: Caller = None,
     retry: ExponentialRetry = default_retry(),  # noqa: B008
     resources: Resources = Depends(current_resources),  # noqa: B008
 ) -> None:
     """Topics and entities for records written without them; merge near-duplicates."""
-    await after_write(resources, ids, deduplicate)
+    with as_caller(caller):
+        await after_write(resources, ids, deduplicate)
 
 
 TASKS = [

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
+from typing import Any
 
 from docket import ExponentialRetry
 
 from agent_memory_server.resources import Resources
+from agent_memory_server.services import tenancy
 
 _current: ContextVar[Resources] = ContextVar("agent_memory_resources")
 
@@ -35,3 +39,14 @@ def default_retry() -> ExponentialRetry:
         minimum_delay=timedelta(seconds=1),
         maximum_delay=timedelta(seconds=60),
     )
+
+
+# The type of every task's `caller` argument: the principal that queued it, as plain data.
+Caller = dict[str, Any] | None
+
+
+@contextmanager
+def as_caller(caller: Caller) -> Iterator[None]:
+    """Run a task body as the caller that queued it (tasks/scheduler.py sends `caller`)."""
+    with tenancy.acting_as(tenancy.from_wire(caller)):
+        yield

@@ -30,7 +30,8 @@ from agent_memory_server.services.compaction import CompactionResult, compact
 from agent_memory_server.services.forgetting import ForgetResult, forget
 from agent_memory_server.services.topic_model import model_topics
 from agent_memory_server.storage import maintenance_keys
-from agent_memory_server.tasks.context import current_resources, default_retry
+from agent_memory_server.tasks.context import Caller, as_caller, current_resources, default_retry
+from agent_memory_server.tasks.scheduler import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +43,13 @@ FORGETTING = "forgetting"
 async def compact_long_term_memory(
     namespace: str | None = None,
     user_id: str | None = None,
+    caller: Caller = None,
     retry: ExponentialRetry = default_retry(),  # noqa: B008 - Docket reads dependencies from defaults
     resources: Resources = Depends(current_resources),  # noqa: B008
 ) -> CompactionResult:
     """Remove duplicates and merge near-duplicates in a namespace/user scope (None = all)."""
-    return await compact(resources, namespace, user_id)
+    with as_caller(caller):
+        return await compact(resources, namespace, user_id)
 
 
 async def forget_long_term_memory(
@@ -58,14 +61,16 @@ async def forget_long_term_memory(
     dry_run: bool = False,
     pinned_ids: list[str] | None = None,
     budget_per_owner: bool = False,
+    caller: Caller = None,
     retry: ExponentialRetry = default_retry(),  # noqa: B008
     resources: Resources = Depends(current_resources),  # noqa: B008
 ) -> ForgetResult:
     """Forget memories of a scope by the policy (see services/forgetting.py)."""
-    return await forget(
-        resources, policy, namespace, user_id, session_id, limit, dry_run, pinned_ids or [],
-        budget_per_owner=budget_per_owner,
-    )  # fmt: skip
+    with as_caller(caller):
+        return await forget(
+            resources, policy, namespace, user_id, session_id, limit, dry_run, pinned_ids or [],
+            budget_per_owner=budget_per_owner,
+        )  # fmt: skip
 
 
 async def model_memory_topics(
@@ -73,6 +78,7 @@ async def model_memory_topics(
     user_id: str | None = None,
     min_topic_size: int = 5,
     apply: bool = True,
+    caller: Caller = None,
     retry: ExponentialRetry = default_retry(),  # noqa: B008
     resources: Resources = Depends(current_resources),  # noqa: B008
 ) -> int:
@@ -80,7 +86,8 @@ async def model_memory_topics(
     request = TopicModelRequest(
         namespace=namespace, user_id=user_id, min_topic_size=min_topic_size, apply=apply
     )
-    return len((await model_topics(resources, request)).topics)
+    with as_caller(caller):
+        return len((await model_topics(resources, request)).topics)
 
 
 def periodic_forget_policy(settings: Settings) -> ForgetPolicy | None:
@@ -114,6 +121,7 @@ async def due(perpetual: Perpetual, resources: Resources, job: str, minutes: flo
 
 
 async def periodic_compaction(
+    caller: Caller = None,  # queued by Docket itself: always None
     perpetual: Perpetual = Perpetual(every=TICK, automatic=True),  # noqa: B008
     resources: Resources = Depends(current_resources),  # noqa: B008
 ) -> bool:
@@ -123,11 +131,12 @@ async def periodic_compaction(
     ):
         return False
     key = maintenance_keys.task(resources.keys, COMPACTION)
-    await resources.docket.add(compact_long_term_memory, key=key)(None, None)
+    await enqueue(resources, compact_long_term_memory, None, None, key=key)
     return True
 
 
 async def periodic_forgetting(
+    caller: Caller = None,  # queued by Docket itself: always None
     perpetual: Perpetual = Perpetual(every=TICK, automatic=True),  # noqa: B008
     resources: Resources = Depends(current_resources),  # noqa: B008
 ) -> bool:
@@ -141,7 +150,7 @@ async def periodic_forgetting(
     if not await due(perpetual, resources, FORGETTING, minutes) or policy is None:
         return False
     key = maintenance_keys.task(resources.keys, FORGETTING)
-    await resources.docket.add(forget_long_term_memory, key=key)(policy, budget_per_owner=True)
+    await enqueue(resources, forget_long_term_memory, policy, key=key, budget_per_owner=True)
     return True
 
 

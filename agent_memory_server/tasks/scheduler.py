@@ -2,36 +2,62 @@
 
 Tasks are enqueued by name; `open_resources` registers the task collection with Docket, so
 services never import the task bodies (which import the services).
+
+The caller travels with the work: every task is sent with `caller`, the principal of whoever
+queued it (services/tenancy.py `to_wire`; None for an unconfined caller, the CLI and the
+periodic jobs), and runs under it (tasks/context.py `as_caller`), so the tenant rules hold in
+the background as at the door.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from docket import Execution
 
 from agent_memory_server.models.common import utcnow
 from agent_memory_server.resources import Resources
+from agent_memory_server.services import tenancy
 from agent_memory_server.storage.working import SessionRef
+
+
+async def enqueue(
+    resources: Resources,
+    task: str | Callable[..., Any],
+    *args: Any,
+    key: str | None = None,
+    when: datetime | None = None,
+    **kwargs: Any,
+) -> Execution:
+    """Queue `task(*args, **kwargs)` as the current caller."""
+    caller = tenancy.to_wire(tenancy.current())
+    add = resources.docket.add(task, when=when, key=key)
+    execution: Execution = await add(*args, **kwargs, caller=caller)
+    return execution
 
 
 async def schedule_summarization(resources: Resources, ref: SessionRef) -> None:
     """Queue one summarization per session; a repeat while one is queued is a no-op."""
     when = utcnow() + timedelta(seconds=resources.settings.summarization_debounce_seconds)
-    await resources.docket.add(
-        "summarize_working_memory",
-        when=when,
-        key=resources.keys.summarization_task(ref.namespace, ref.session_id),
-    )(ref.namespace, ref.session_id)
+    key = resources.keys.summarization_task(ref.namespace, ref.session_id)
+    await enqueue(resources, "summarize_working_memory", ref.namespace, ref.session_id,
+                  key=key, when=when)  # fmt: skip
 
 
 async def schedule_after_write(resources: Resources, ids: list[str], deduplicate: bool) -> None:
     """Topics, entities and near-duplicate merging for just-written records, in the background."""
-    await resources.docket.add("after_long_term_write")(ids, deduplicate)
+    await enqueue(resources, "after_long_term_write", ids, deduplicate)
 
 
 async def schedule_session_processing(
     resources: Resources, ref: SessionRef, user_id: str | None
 ) -> None:
-    """Promotion and extraction of a session, debounced per namespace + user + session."""
-    scope = json.dumps([ref.namespace, user_id, ref.session_id])
-    await resources.docket.add("process_session")(scope, ref.namespace, ref.session_id)
+    """Promotion and extraction of a session, debounced per namespace + user + session and
+    caller (writes by different callers are never merged into one run under one of them)."""
+    principal = tenancy.current()
+    caller = None if principal is None else principal.name
+    scope = json.dumps([ref.namespace, user_id, ref.session_id, caller])
+    await enqueue(resources, "process_session", scope, ref.namespace, ref.session_id)

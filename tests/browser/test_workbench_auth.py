@@ -102,8 +102,8 @@ def test_token_bound_to_a_sees_nothing_of_b(
     ui.open("memories?view=search")
     page.wait_for_selector("#facets .facet")
     assert "topic-a" in page.inner_text("#facets")
-    ui.open("session/s-b?namespace=b")
-    assert "403" in page.inner_text("#main")
+    ui.open("session/s-b?namespace=b")  # another tenant's session: as if it did not exist
+    assert "404" in page.inner_text("#main")
     ui.open("ops")
     assert "server-wide" in page.inner_text("#views")  # summary views: unbound tokens only
     assert "b" not in page.locator("#namespace-counts td").all_inner_texts()

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from agent_memory_server.config import Settings
 from agent_memory_server.services.auth import add_token, exposure_warning, list_tokens
 from tests.conftest import AppClient
+from tests.support.hermetic import CHILD_CWD
 from tests.support.jwks import Issuer
 
 SECRET_B = "Bob's locker code is 4417."
@@ -75,48 +76,58 @@ async def test_a_tenant_cannot_reach_another_tenants_data(
         admin, alice = await _tokens(app)
         await _seed(app, admin)
         h = _auth(alice)
+        # (status, whether the caller named the other tenant itself): another tenant's object
+        # is answered as a missing one (404), and a refusal never names an owner the caller
+        # did not name.
         attempts = {
-            "get record": await app.http.get("/v1/long-term-memory/b1", headers=h),
-            "edit record": await app.http.patch(
+            "get record": (404, await app.http.get("/v1/long-term-memory/b1", headers=h)),
+            "edit record": (404, await app.http.patch(
                 "/v1/long-term-memory/b1", json={"text": "hacked"}, headers=h
-            ),
-            "delete record": await app.http.delete(
-                "/v1/long-term-memory", params={"memory_ids": ["a1", "b1"]}, headers=h
-            ),
-            "overwrite record by id": await app.http.post(
+            )),
+            "overwrite record by id": (403, await app.http.post(
                 "/v1/long-term-memory/",
                 json={"memories": [{"id": "b1", "text": "mine now"}]}, headers=h,
-            ),
-            "write into b": await app.http.post(
+            )),
+            "write into b": (403, await app.http.post(
                 "/v1/long-term-memory/",
                 json={"memories": [{"text": "x", "namespace": "b"}]}, headers=h,
-            ),
-            "read session": await app.http.get(
+            )),
+            "read session": (404, await app.http.get(
                 "/v1/working-memory/s-b", params={"namespace": "b"}, headers=h
-            ),
-            "replace session": await app.http.put(
+            )),
+            "replace session": (403, await app.http.put(
                 "/v1/working-memory/s-b", params={"namespace": "b"},
                 json={"messages": [], "user_id": "bob"}, headers=h,
-            ),
-            "delete session": await app.http.delete(
+            )),
+            "delete session": (404, await app.http.delete(
                 "/v1/working-memory/s-b", params={"namespace": "b"}, headers=h
-            ),
-            "prompt with b's session": await app.http.post(
+            )),
+            "prompt with b's session": (200, await app.http.post(  # as with a missing session
                 "/v1/memory/prompt", headers=h,
                 json={"query": "code?", "session": {"session_id": "s-b", "namespace": "b"}},
-            ),
-            "compact b": await app.http.post(
+            )),
+            "compact b": (403, await app.http.post(
                 "/v1/long-term-memory/compact", params={"namespace": "b"}, headers=h
-            ),
-            "forget b": await app.http.post(
+            )),
+            "forget b": (403, await app.http.post(
                 "/v1/long-term-memory/forget", params={"namespace": "b"},
                 json={"policy": {"max_age_days": 0}}, headers=h,
-            ),
-            "summary views": await app.http.get("/v1/summary-views", headers=h),
+            )),
+            "summary views": (403, await app.http.get("/v1/summary-views", headers=h)),
         }  # fmt: skip
-        for what, response in attempts.items():
-            assert response.status_code == 403, (what, response.text)
+        for what, (status, response) in attempts.items():
+            assert response.status_code == status, (what, response.text)
             assert "4417" not in response.text, what
+            if what != "replace session":  # the one that named bob itself
+                assert "bob" not in response.text, (what, response.text)
+        missing = await app.http.get("/v1/long-term-memory/no-such-id", headers=h)
+        hidden = await app.http.get("/v1/long-term-memory/b1", headers=h)
+        assert missing.json()["detail"].replace("no-such-id", "b1") == hidden.json()["detail"]
+        # A delete of another tenant's id skips it, as it skips an unknown id.
+        skipped = await app.http.delete(
+            "/v1/long-term-memory", params={"memory_ids": ["b1"]}, headers=h
+        )
+        assert skipped.status_code == 200 and "deleted 0" in skipped.text, skipped.text
         # Searches and listings are confined: another tenant's filter finds nothing.
         for body in [
             {"text": "locker code", "namespace": {"eq": "b"}}, {"text": "locker code"},
@@ -197,7 +208,13 @@ def test_token_cli_add_list_remove(redis_url: str) -> None:
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [*cli, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+            [*cli, *args],
+            cwd=CHILD_CWD,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
 
     added = run("add", "--name", "ci", "--namespace", "a", "--user-id", "alice")
@@ -235,7 +252,7 @@ async def test_jwt_bound_by_claims(make_settings: Callable[..., Settings], start
             mine = await app.http.get("/v1/long-term-memory/a1", headers=_auth(alice))
             assert mine.status_code == 200
             theirs = await app.http.get("/v1/long-term-memory/b1", headers=_auth(alice))
-            assert theirs.status_code == 403 and "4417" not in theirs.text
+            assert theirs.status_code == 404 and "4417" not in theirs.text
             forged_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
             refused = {
                 "forged": issuer.token(key=forged_key, sub="x"),

@@ -17,7 +17,7 @@ from agent_memory_server.errors import ConfigurationError
 from agent_memory_server.models.long_term import SearchRequest
 from agent_memory_server.resources import open_resources
 from agent_memory_server.services.search import search_memories
-from tests.conftest import ROOT
+from tests.support.hermetic import CHILD_CWD
 from tests.support.llm_stub import LLMStub
 from tests.support.processes import process_env, run_cli
 
@@ -75,7 +75,7 @@ def test_cli_search_and_migrate(
     def cli(*args: str) -> str:
         result = subprocess.run(
             [sys.executable, "-m", "agent_memory_server", *args],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+            cwd=CHILD_CWD, env=env, capture_output=True, text=True, timeout=120, check=False,
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
         return result.stdout
@@ -85,7 +85,7 @@ def test_cli_search_and_migrate(
     assert "0 match(es)" in cli("search", "anything")
     bad = subprocess.run(
         [sys.executable, "-m", "agent_memory_server", "search", "x", "--mode", "fuzzy"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=CHILD_CWD, env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert bad.returncode != 0 and "mode" in bad.stderr
     scheduled = cli(
@@ -100,6 +100,6 @@ def test_cli_search_and_migrate(
     queued.close()
     unknown = subprocess.run(
         [sys.executable, "-m", "agent_memory_server", "schedule-task", "no.such.task"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=CHILD_CWD, env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert unknown.returncode != 0 and "cannot import" in unknown.stderr

@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,8 @@ import pytest
 
 from agent_memory_server.config import Settings
 from agent_memory_server.tasks.worker import run_worker
-from tests.conftest import ROOT, AppClient
+from tests.conftest import AppClient
+from tests.support.hermetic import CHILD_CWD, free_port
 
 
 async def _ready_status(app: AppClient, wanted: int, seconds: float = 20) -> httpx.Response:
@@ -71,12 +71,6 @@ async def test_ready_with_the_embedded_worker(
         assert (await app.http.get("/health")).status_code == 200
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def logging_server(
     redis_url: str, shared_data_dir: Path, tmp_path: Path
@@ -86,7 +80,7 @@ def logging_server(
     processes: list[subprocess.Popen[bytes]] = []
 
     def start(**env_overrides: str) -> tuple[str, Callable[[], str]]:
-        port = _free_port()
+        port = free_port()
         log = tmp_path / f"stderr-{port}.log"
         env = {
             **os.environ, "REDIS_URL": redis_url, "DATA_DIR": str(shared_data_dir),
@@ -95,7 +89,7 @@ def logging_server(
         with log.open("wb") as stderr:
             process = subprocess.Popen(
                 [sys.executable, "-m", "agent_memory_server", "api", "--port", str(port)],
-                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
+                cwd=CHILD_CWD, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
             )  # fmt: skip
         processes.append(process)
         url = f"http://127.0.0.1:{port}"

@@ -22,7 +22,7 @@ from fastmcp import Client
 from fastmcp.client.transports import StdioTransport
 from mcp_types.version import LATEST_HANDSHAKE_VERSION
 
-from tests.conftest import ROOT
+from tests.support.hermetic import CHILD_CWD
 from tests.support.mcp import call, exercise_every_tool
 
 MCP_COMMAND = [sys.executable, "-m", "agent_memory_server", "mcp"]
@@ -47,7 +47,7 @@ def mcp_env(redis_url: str, shared_data_dir: Path) -> dict[str, str]:
 async def test_stdio_process_serves_every_tool(mcp_env: dict[str, str], tmp_path: Path) -> None:
     transport = StdioTransport(
         command=MCP_COMMAND[0], args=[*MCP_COMMAND[1:], "--mode", "stdio"], env=mcp_env,
-        cwd=str(ROOT), keep_alive=False, log_file=tmp_path / "stderr.log",
+        cwd=str(CHILD_CWD), keep_alive=False, log_file=tmp_path / "stderr.log",
     )  # fmt: skip
     async with Client(transport, timeout=60) as client:
         await exercise_every_tool(client)
@@ -74,7 +74,7 @@ async def test_stdio_writes_nothing_but_protocol_frames_to_stdout(
     env = {k: v for k, v in mcp_env.items() if k not in ("REDIS_URL", "ENTITY_EXTRACTION")}
     env.update(DATA_DIR=str(tmp_path), LOG_LEVEL="DEBUG", EMBEDDED_WORKER="true")
     process = await asyncio.create_subprocess_exec(
-        *MCP_COMMAND, "--mode", "stdio", cwd=ROOT, env=env, stdin=subprocess.PIPE,
+        *MCP_COMMAND, "--mode", "stdio", cwd=CHILD_CWD, env=env, stdin=subprocess.PIPE,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     assert process.stdin and process.stdout and process.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -15,7 +14,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from agent_memory_server.config import Settings
 from agent_memory_server.tasks.worker import drain
-from tests.conftest import ROOT, AppClient
+from tests.conftest import AppClient
+from tests.support.hermetic import CHILD_CWD, free_port
 from tests.support.llm_stub import LLMStub
 from tests.support.processes import process_env
 
@@ -139,18 +139,12 @@ async def test_llm_tokens_and_task_runs_after_a_summarization(
     assert sample(text, "agent_memory_task_runs_total", **process) == 1
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_separate_worker_serves_its_metrics(
     make_settings: Callable[..., Settings], start_app: Any, shared_data_dir: Path
 ) -> None:
     """`agent-memory task-worker --metrics-port N`: the worker process's own task counts."""
     settings = make_settings()
-    port = _free_port()
+    port = free_port()
     env = process_env(
         settings, shared_data_dir, LOG_LEVEL="WARNING", COMPACTION_INTERVAL_MINUTES="0"
     )
@@ -158,7 +152,7 @@ async def test_separate_worker_serves_its_metrics(
         app: AppClient
         worker = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "agent_memory_server", "task-worker", "--concurrency", "1",
-            "--metrics-port", str(port), cwd=ROOT, env=env,
+            "--metrics-port", str(port), cwd=CHILD_CWD, env=env,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
         try:

@@ -16,6 +16,8 @@ from agent_memory_client import MemoryAPIClient, MemoryClientConfig
 from agent_memory_client.exceptions import MemoryNotFoundError
 from agent_memory_client.models import MemoryMessage, WorkingMemory
 
+from tests.support.hermetic import CHILD_CWD
+
 
 async def test_fifty_clients_appending_lose_nothing(server_process: Callable[..., str]) -> None:
     url = server_process()
@@ -104,7 +106,7 @@ async def test_separate_task_worker_process_summarizes(
         }  # fmt: skip
         worker = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "agent_memory_server", "task-worker", "--concurrency", "2",
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=CHILD_CWD, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
             got: dict[str, object] = {}

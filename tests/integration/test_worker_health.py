@@ -12,7 +12,7 @@ from pathlib import Path
 
 from agent_memory_server.config import Settings
 from agent_memory_server.tasks.health import worker_alive
-from tests.conftest import ROOT
+from tests.support.hermetic import CHILD_CWD
 from tests.support.processes import process_env, run_cli
 
 
@@ -31,7 +31,7 @@ async def test_worker_healthcheck_and_graceful_stop(
     assert code == 1 and "no live task worker" in err
 
     worker = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "agent_memory_server", "task-worker", cwd=ROOT, env=env,
+        sys.executable, "-m", "agent_memory_server", "task-worker", cwd=CHILD_CWD, env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from agent_memory_server.config import Settings
-from tests.conftest import ROOT
+from tests.support.hermetic import CHILD_CWD
 from tests.support.llm_stub import LLMStub
 from tests.support.processes import process_env
 
@@ -19,7 +19,7 @@ from tests.support.processes import process_env
 async def _worker(env: dict[str, str]) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "agent_memory_server", "task-worker", "--concurrency", "2",
-        "--redelivery-timeout", "3", cwd=ROOT, env=env,
+        "--redelivery-timeout", "3", cwd=CHILD_CWD, env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
     )  # fmt: skip
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import httpx
 from fastmcp import Client
 from fastmcp.exceptions import ToolError
+from mcp_types.version import LATEST_HANDSHAKE_VERSION
 
 TOOLS = {
     "create_long_term_memories",
@@ -96,3 +99,38 @@ async def exercise_every_tool(client: Client[Any]) -> None:
     deleted = await call(client, "delete_long_term_memories", memory_ids=["e1", "e2"])
     assert deleted["status"] == "ok, deleted 2 memories"
     assert "unix_ts" in await call(client, "get_current_datetime")
+
+
+async def raw_tool_call(
+    http: httpx.AsyncClient, tool: str, arguments_json: str, path: str = "/mcp",
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, Any]]:  # fmt: skip
+    """Call a tool over streamable HTTP with arguments sent as raw JSON text (NaN, escapes of
+    lone surrogates: what an SDK client would never send); the HTTP status and JSON-RPC
+    answer."""
+    sent = {
+        "accept": "application/json, text/event-stream",
+        "content-type": "application/json",
+        **(headers or {}),
+    }
+    init = await http.post(path, headers=sent, json={
+        "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": LATEST_HANDSHAKE_VERSION, "capabilities": {},
+            "clientInfo": {"name": "raw", "version": "1"}}})  # fmt: skip
+    assert init.status_code == 200, init.text
+    if "mcp-session-id" in init.headers:
+        sent["mcp-session-id"] = init.headers["mcp-session-id"]
+    ready = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+    assert (await http.post(path, headers=sent, json=ready)).status_code in (200, 202)
+    body = (
+        '{"jsonrpc": "2.0", "id": 2, "method": "tools/call", '
+        f'"params": {{"name": "{tool}", "arguments": {arguments_json}}}}}'
+    )
+    answer = await http.post(path, headers=sent, content=body.encode())
+    frame: dict[str, Any]
+    if answer.headers["content-type"].startswith("text/event-stream"):
+        data = [line[5:] for line in answer.text.splitlines() if line.startswith("data:")]
+        frame = json.loads(data[-1])
+    else:
+        frame = answer.json()
+    return answer.status_code, frame

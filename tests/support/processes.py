@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 
 from agent_memory_server.config import Settings
-from tests.conftest import ROOT
+from tests.support.hermetic import CHILD_CWD
 
 
 def process_env(settings: Settings, data_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a child process on the test's Redis and key prefix, without an LLM
-    (`extra` adds or overrides variables)."""
+    (`extra` adds or overrides variables); conftest removed the caller's configuration."""
     return {
         **os.environ, "REDIS_URL": str(settings.redis_url), "KEY_PREFIX": settings.key_prefix,
         "DATA_DIR": str(data_dir), "LLM_PROVIDER": "none", **extra,
@@ -25,7 +25,7 @@ async def run_cli(
 ) -> tuple[int, bytes, str]:
     """Run `python -m module args...` to its end: exit code, stdout, stderr (decoded)."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", module, *args, cwd=ROOT, env=env,
+        sys.executable, "-m", module, *args, cwd=CHILD_CWD, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     out, err = await asyncio.wait_for(process.communicate(), timeout=seconds)

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from agent_memory_server.api.deps import ResourcesDep
+from agent_memory_server.api.strict_json import StrictJSONRoute
 from agent_memory_server.models.health import LivenessResponse, ReadinessResponse
 from agent_memory_server.models.working_memory import HealthResponse
 from agent_memory_server.services.health import readiness
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], route_class=StrictJSONRoute)
 
 
 @router.get("/v1/health", response_model=HealthResponse)

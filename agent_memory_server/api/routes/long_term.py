@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from agent_memory_server.api.deps import ResourcesDep, json_response
+from agent_memory_server.api.strict_json import StrictJSONRoute
 from agent_memory_server.models.common import IDENTIFIER_PATTERN
 from agent_memory_server.models.long_term import (
     CreateMemoryRequest,
@@ -19,7 +20,7 @@ from agent_memory_server.models.working_memory import AckResponse
 from agent_memory_server.services import long_term as service
 from agent_memory_server.services.search import search_memories
 
-router = APIRouter(tags=["long-term memory"])
+router = APIRouter(tags=["long-term memory"], route_class=StrictJSONRoute)
 
 MemoryId = Annotated[str, Path(min_length=1, max_length=256, pattern=IDENTIFIER_PATTERN)]
 

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from agent_memory_server.api.deps import ResourcesDep, json_response
+from agent_memory_server.api.strict_json import StrictJSONRoute
 from agent_memory_server.models.common import Identifier
 from agent_memory_server.models.maintenance import (
     CompactionPlan,
@@ -25,7 +26,7 @@ from agent_memory_server.services.compaction_plan import plan_compaction
 from agent_memory_server.services.forgetting import forget
 from agent_memory_server.services.topic_model import model_topics
 
-router = APIRouter(tags=["long-term memory"])
+router = APIRouter(tags=["long-term memory"], route_class=StrictJSONRoute)
 
 Namespace = Annotated[Identifier | None, Query(description="Only this namespace")]
 UserId = Annotated[Identifier | None, Query(description="Only this user's memories")]

@@ -9,12 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from agent_memory_server.api.deps import NamespaceQuery, ResourcesDep, UserIdQuery
+from agent_memory_server.api.strict_json import StrictJSONRoute
 from agent_memory_server.models.long_term import FacetRequest, FacetResponse
 from agent_memory_server.models.working_memory import SessionOverviewList
 from agent_memory_server.services.facets import facets
 from agent_memory_server.services.session_overview import session_overview
 
-router = APIRouter()
+router = APIRouter(route_class=StrictJSONRoute)
 
 
 @router.get("/v1/sessions", response_model=SessionOverviewList, tags=["working memory"])

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from agent_memory_server.api.deps import ResourcesDep, json_response
+from agent_memory_server.api.strict_json import StrictJSONRoute
 from agent_memory_server.models.long_term import (
     MemoryPromptPreview,
     MemoryPromptRequest,
@@ -14,7 +15,7 @@ from agent_memory_server.models.long_term import (
 )
 from agent_memory_server.services.prompt import memory_prompt, with_token_counts
 
-router = APIRouter(tags=["memory prompt"])
+router = APIRouter(tags=["memory prompt"], route_class=StrictJSONRoute)
 
 
 @router.post("/v1/memory/prompt", response_model=MemoryPromptResponse | MemoryPromptPreview)

@@ -13,6 +13,7 @@ from agent_memory_server.api.deps import (
     UserIdQuery,
     WindowDep,
 )
+from agent_memory_server.api.strict_json import StrictJSONRoute
 from agent_memory_server.models.working_memory import (
     AckResponse,
     AppendRequest,
@@ -21,7 +22,9 @@ from agent_memory_server.models.working_memory import (
 )
 from agent_memory_server.services import working_memory as service
 
-router = APIRouter(prefix="/sessions", tags=["sessions (original API)"])
+router = APIRouter(
+    prefix="/sessions", tags=["sessions (original API)"], route_class=StrictJSONRoute
+)
 
 
 @router.get("/", response_model=LegacySessionList)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from agent_memory_server.api.deps import ResourcesDep
+from agent_memory_server.api.strict_json import StrictJSONRoute
 from agent_memory_server.models.common import IDENTIFIER_PATTERN, Identifier
 from agent_memory_server.models.summary_views import (
     CreateSummaryViewRequest,
@@ -20,7 +21,7 @@ from agent_memory_server.models.working_memory import AckResponse
 from agent_memory_server.services import summary_view_runs as runs
 from agent_memory_server.services import summary_views as service
 
-router = APIRouter(tags=["summary views"])
+router = APIRouter(tags=["summary views"], route_class=StrictJSONRoute)
 
 ViewId = Annotated[str, Path(min_length=1, max_length=256, pattern=IDENTIFIER_PATTERN)]
 GroupValue = Annotated[Identifier | None, Query(description="Only partitions with this value")]

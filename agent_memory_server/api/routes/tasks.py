@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 
 from agent_memory_server.api.deps import ResourcesDep
+from agent_memory_server.api.strict_json import StrictJSONRoute
 from agent_memory_server.models.common import IDENTIFIER_PATTERN
 from agent_memory_server.models.summary_views import Task
 from agent_memory_server.services.summary_view_runs import get_task
 
-router = APIRouter(tags=["tasks"])
+router = APIRouter(tags=["tasks"], route_class=StrictJSONRoute)
 
 
 @router.get("/v1/tasks/{task_id}", response_model=Task)

@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from agent_memory_server.api.deps import ResourcesDep
+from agent_memory_server.api.strict_json import StrictJSONRoute
 from agent_memory_server.models.common import Identifier
 from agent_memory_server.models.maintenance import ErasureResponse
 from agent_memory_server.services.erasure import erase_user
 
-router = APIRouter(tags=["privacy"])
+router = APIRouter(tags=["privacy"], route_class=StrictJSONRoute)
 
 
 @router.delete("/v1/users/{user_id}", response_model=ErasureResponse)
