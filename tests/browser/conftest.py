@@ -18,7 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ROOT, _free_port
+from tests.conftest import ROOT
+from tests.support.hermetic import CHILD_CWD, free_port
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / ".artifacts" / "ui"
@@ -44,11 +45,11 @@ class Server:
 
 
 def start_server(redis_url: str, data_dir: Path, **env: str) -> Server:
-    port = _free_port()
+    port = free_port()
     prefix = f"ui{uuid.uuid4().hex[:10]}"
     process = subprocess.Popen(
         [sys.executable, "-m", "agent_memory_server", "api", "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=CHILD_CWD, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         env={**os.environ, "REDIS_URL": redis_url, "DATA_DIR": str(data_dir),
              "KEY_PREFIX": prefix, "LLM_PROVIDER": "none", "LOG_LEVEL": "WARNING",
              "COMPACTION_INTERVAL_MINUTES": "0", "SUMMARY_VIEW_REFRESH_MINUTES": "0", **env},
@@ -64,6 +65,9 @@ def start_server(redis_url: str, data_dir: Path, **env: str) -> Server:
         except httpx.TransportError:
             time.sleep(0.1)
     process.kill()
+    process.wait()
+    if process.stderr:
+        process.stderr.close()
     raise RuntimeError("server did not start in 240 s")
 
 
@@ -74,6 +78,9 @@ def stop_server(server: Server) -> None:
         server.process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         server.process.kill()
+        server.process.wait()
+    if server.process.stderr:  # the pipe a start-up failure is read from
+        server.process.stderr.close()
 
 
 @pytest.fixture(scope="module")
