@@ -9,7 +9,8 @@ COMPOSE_VERSION := 2.40.3
 COMPOSE_SDIST_SHA256 := d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec9594e8c1d8
 COMPOSE := .tools/docker-compose
 
-.PHONY: install uv run worker test test-fast lint docs format bench api-fuzz clean compose-tool compose-check
+.PHONY: install uv run worker test test-fast lint docs format bench api-fuzz clean compose-tool compose-check \
+	chromium test-ui
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -40,9 +41,20 @@ format: install
 docs: install
 	NO_MKDOCS_2_WARNING=1 $(RUN) mkdocs build --strict
 
-test: lint docs
+test: lint docs chromium
 	@$(MAKE) --no-print-directory compose-tool || echo "compose-tool failed: the compose test will be skipped"
 	$(RUN) pytest -q
+
+# The browser tests of /ui drive Debian's chromium with Playwright (never `playwright install`):
+# installed here when missing, as root (CI); otherwise they are skipped with a message.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+		else echo "chromium is missing (apt-get install chromium): the browser tests will be skipped"; fi; }
+
+test-ui: install chromium
+	$(RUN) pytest -q tests/browser tests/integration/test_workbench_api.py
 
 test-fast: install
 	$(RUN) pytest -q -x
@@ -71,4 +83,4 @@ compose-check: $(COMPOSE)
 	@echo "docker-compose.yml is valid ($$($(COMPOSE) version --short))"
 
 clean:
-	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache .tools site
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache .tools site .artifacts

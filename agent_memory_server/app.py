@@ -20,6 +20,7 @@ from agent_memory_server.api.routes import (
     long_term,
     maintenance,
     metrics,
+    overview,
     prompt,
     sessions,
     summary_views,
@@ -37,6 +38,7 @@ from agent_memory_server.mcp.server import create_mcp_server
 from agent_memory_server.metrics import Metrics
 from agent_memory_server.resources import Resources, open_resources
 from agent_memory_server.tasks.worker import embedded_worker
+from agent_memory_server.ui import routes as ui
 
 
 def _freeze_startup_heap() -> None:
@@ -91,12 +93,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(working_memory.router)
     app.include_router(sessions.router)
+    app.include_router(overview.router)  # before long_term: its POST /facets is fixed
     app.include_router(long_term.router)
     app.include_router(maintenance.router)
     app.include_router(prompt.router)
     app.include_router(summary_views.router)
     app.include_router(tasks.router)
     app.include_router(users.router)
+    app.include_router(ui.router)
     app.router.routes.extend(namespaced_routes(mcp_app, transport_paths("streamable-http")))
     return app
 

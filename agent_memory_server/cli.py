@@ -7,6 +7,7 @@ import contextlib
 import importlib
 import json
 import logging
+import os
 import shutil
 import signal
 import sys
@@ -69,9 +70,11 @@ def api(
     settings = _settings()
     host = host or settings.host
     port = port or settings.port
+    settings = settings.model_copy(update={"host": host})  # the /ui switch reads the bind host
     # Our request log replaces uvicorn's access log, and uvicorn's own records go through
     # our handler (log_config=None), so that LOG_FORMAT=json gives JSON lines only.
     if reload:
+        os.environ["HOST"] = host  # the reloaded app reads its settings (and /ui switch) anew
         uvicorn.run(
             "agent_memory_server.app:create_app_from_env",
             host=host,

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         description="text: one readable line per record; json: one JSON object per line.",
     )
 
+    ui_enabled: bool | None = Field(
+        default=None,
+        description="The browser workbench at /ui. Unset: on when auth is on or HOST is a "
+        "loopback address (off with auth off on a reachable address); true/false: forced.",
+    )
+
     # --- Limits ----------------------------------------------------------------------------
     max_request_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, description="Largest request body accepted (413)."

@@ -3,7 +3,7 @@ ASGI middleware, shared by the HTTP doors (so neither api/ nor mcp/ imports the 
 
 It resolves the caller once (services/auth.py) and runs the request inside
 `acting_as(principal)`, so the services confine it to its tenants. Health, readiness,
-metrics and the API docs stay open.
+metrics, the API docs and the workbench's static files (/ui) stay open.
 """
 
 from __future__ import annotations
@@ -25,6 +25,12 @@ OPEN_PATHS = frozenset(
 )  # fmt: skip
 
 
+def is_ui_asset(path: str) -> bool:
+    """The workbench's static page and assets (no data: its scripts call the API with the
+    user's token)."""
+    return path == "/ui" or path.startswith("/ui/")
+
+
 class AuthMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -32,7 +38,8 @@ class AuthMiddleware:
     """Needs the app's Resources at `app.state.resources` (set in its lifespan)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path in OPEN_PATHS or is_ui_asset(path):
             await self.app(scope, receive, send)
             return
         resources: Resources = scope["app"].state.resources

@@ -73,6 +73,12 @@ class MemoryRecordResult(MemoryRecord):
     dist: float = Field(description="Cosine distance to the query (0 = same meaning).")
     score: float = Field(description="Ranking score, higher is better.")
     score_type: str = Field(description="semantic, keyword, hybrid or listing")
+    semantic_rank: int | None = Field(
+        default=None, description="Hybrid: rank in the semantic leg (None: not found by it)."
+    )
+    keyword_rank: int | None = Field(
+        default=None, description="Hybrid: rank in the keyword leg (None: not found by it)."
+    )
 
 
 class MemoryRecordResults(BaseModel):
@@ -103,3 +109,38 @@ class PromptMessage(BaseModel):
 class MemoryPromptResponse(BaseModel):
     messages: list[PromptMessage]
     long_term_memories: list[MemoryRecordResult] = Field(default_factory=list)
+
+
+class MemoryPromptPreview(MemoryPromptResponse):
+    """The prompt with the tokens of each message (POST /v1/memory/prompt?token_counts=true)."""
+
+    token_counts: list[int] = Field(description="Tokens of each message, in order.")
+    total_tokens: int
+
+
+FacetField = Literal["namespace", "user_id", "session_id", "topics", "entities", "memory_type"]
+DEFAULT_FACETS: tuple[FacetField, ...] = ("topics", "entities")
+
+
+class FacetRequest(MemoryFilters):
+    """Counts of the values of some fields among the memories the filters match."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fields: list[FacetField] = Field(
+        default_factory=lambda: list(DEFAULT_FACETS), min_length=1, max_length=6
+    )
+    limit: int = Field(default=20, ge=1, le=1000, description="Most frequent values per field.")
+
+
+class FacetCount(BaseModel):
+    value: str
+    count: int
+
+
+class FacetResponse(BaseModel):
+    total: int = Field(description="Memories the filters match.")
+    facets: dict[str, list[FacetCount]] = Field(
+        description="Per field, its most frequent values, most frequent first; a record "
+        "with several topics or entities counts once for each."
+    )

@@ -6,6 +6,8 @@ rules that apply a policy are in services/forgetting.py.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from agent_memory_server.models.common import Identifier
@@ -72,6 +74,23 @@ class CompactResponse(BaseModel):
     exact_duplicates_removed: int = Field(description="Copies of the same text deleted.")
     semantic_merged: int = Field(description="Near-duplicates merged into another memory.")
     kept: int = Field(description="Memories of those scanned that remain.")
+
+
+class CompactionGroup(BaseModel):
+    """Records a compaction would merge: the one kept and those it absorbs."""
+
+    kind: Literal["exact", "similar"] = Field(description="exact copies, or near-duplicates")
+    keep_id: str
+    keep_text: str
+    absorbed_ids: list[str]
+    absorbed_texts: list[str]
+
+
+class CompactionPlan(CompactResponse):
+    """A dry run of compaction: the counts a run would report and the groups it would merge."""
+
+    dry_run: bool = True
+    groups: list[CompactionGroup]
 
 
 class TopicModelRequest(BaseModel):

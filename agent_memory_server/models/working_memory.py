@@ -147,3 +147,31 @@ def dump(model: BaseModel, as_: type[BaseModel] | None = None) -> dict[str, Any]
     if as_ is None:
         return model.model_dump(mode="json")
     return model.model_dump(mode="json", include=set(as_.model_fields))
+
+
+class SessionOverview(BaseModel):
+    """One session of GET /v1/sessions: its size against its window, not its messages."""
+
+    session_id: str
+    namespace: str | None = None
+    user_id: str | None = None
+    message_count: int = 0
+    tokens: int = 0
+    context_window_max: int | None = None
+    summarization_threshold_tokens: int | None = Field(
+        default=None, description="Tokens past which the session is summarized (with a window)."
+    )
+    context_percentage_total_used: float | None = None
+    context_percentage_until_summarization: float | None = None
+    has_summary: bool = False
+    ttl_seconds: int | None = None
+    expires_in_seconds: int | None = Field(default=None, description="None: never expires.")
+    created_at: UTCDateTime | None = None
+    updated_at: UTCDateTime | None = None
+    last_accessed: UTCDateTime | None = None
+    extraction_status: JSONObject | None = None
+
+
+class SessionOverviewList(BaseModel):
+    sessions: list[SessionOverview]
+    total: int

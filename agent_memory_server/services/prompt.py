@@ -5,6 +5,7 @@ from __future__ import annotations
 from agent_memory_server.errors import NotFound
 from agent_memory_server.models.filters import TagFilter
 from agent_memory_server.models.long_term import (
+    MemoryPromptPreview,
     MemoryPromptRequest,
     MemoryPromptResponse,
     MemoryRecordResult,
@@ -87,3 +88,17 @@ def _fit(count: object, messages: list[MemoryMessage], budget: int | None) -> li
         used += cost
         kept.append(_text(message.role, message.content))
     return list(reversed(kept))
+
+
+def with_token_counts(
+    resources: Resources, request: MemoryPromptRequest, prompt: MemoryPromptResponse
+) -> MemoryPromptPreview:
+    """The prompt with each message's tokens, counted as the session's model counts them."""
+    counter = resources.tokenizers.for_model(
+        request.session.model_name if request.session else None
+    )
+    counts = [counter.count_message(m.role, m.content.get("text", "")) for m in prompt.messages]
+    return MemoryPromptPreview(
+        messages=prompt.messages, long_term_memories=prompt.long_term_memories,
+        token_counts=counts, total_tokens=sum(counts),
+    )  # fmt: skip

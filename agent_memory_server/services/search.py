@@ -48,6 +48,7 @@ async def _hydrate(
 ) -> list[MemoryRecordResult]:
     """The page's records, read in the round trip that records their access (TRACK_ACCESS)."""
     touched_at = utcnow() if resources.settings.track_access else None
+    hybrid = score_type == "hybrid"  # which leg found each record
     store = resources.long_term
     returned = [c.fields for c in chosen if c.fields is not None]
     records: Sequence[MemoryRecord | None] = (
@@ -62,6 +63,8 @@ async def _hydrate(
             dist=c.distance if c.distance is not None else 1.0,
             score=c.score,
             score_type=score_type,
+            semantic_rank=c.semantic_rank if hybrid else None,
+            keyword_rank=c.keyword_rank if hybrid else None,
         )
         for c, record in zip(chosen, records, strict=True)
         if record is not None  # deleted between the search and the read

@@ -6,6 +6,7 @@ script; nothing here reads, modifies in Python and writes back without a guard.
 
 from __future__ import annotations
 
+import builtins
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -300,6 +301,48 @@ class WorkingMemoryStore:
         # A session that expired while the query ran comes back without its fields: skip it.
         ids = [_decode(doc.session_id) for doc in result.docs if hasattr(doc, "session_id")]
         return ids, int(result.total)
+
+    async def overview(
+        self, namespaces: Sequence[str] | None, user_id: str | None, offset: int, limit: int
+    ) -> tuple[builtins.list[dict[str, Any]], int]:
+        """A page of sessions (newest update first) as their small fields, the number of
+        messages and the seconds left to live; read without recording an access."""
+        expression: FilterExpression | str = "*"
+        if namespaces is not None:
+            expression = Tag("namespace") == list(namespaces)
+        if user_id is not None:
+            user = Tag("user_id") == user_id
+            expression = user if isinstance(expression, str) else expression & user
+        query = FilterQuery(
+            expression, return_fields=["session_id"], sort_by=("updated_ts", "DESC")
+        )
+        query.paging(offset, limit)
+        result = await self.index.search(query.query, query_params=query.params)
+        keys = [_decode(doc.id) for doc in result.docs]
+        paths = [f"$.{name}" for name in OVERVIEW_FIELDS]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.json().get(key, *paths)
+                pipe.json().arrlen(key, "$.messages")
+                pipe.ttl(key)
+            replies = await pipe.execute()
+        rows: builtins.list[dict[str, Any]] = []
+        for i in range(len(keys)):
+            fields, lengths, ttl = replies[3 * i : 3 * i + 3]
+            if not fields:  # expired or deleted while the query ran
+                continue
+            row = {n: (fields[p][0] if fields.get(p) else None) for n, p in zip(
+                OVERVIEW_FIELDS, paths, strict=True)}  # fmt: skip
+            row["message_count"] = int((lengths or [0])[0] or 0)
+            row["expires_in_seconds"] = int(ttl) if ttl is not None and int(ttl) >= 0 else None
+            rows.append(row)
+        return rows, int(result.total)
+
+
+OVERVIEW_FIELDS = (
+    "session_id", "namespace", "user_id", "tokens", "context_window_max", "ttl_seconds",
+    "created_at", "updated_at", "last_accessed", "extraction_status", "context",
+)  # fmt: skip
 
 
 def _decode(value: Any) -> str:

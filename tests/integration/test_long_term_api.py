@@ -306,7 +306,10 @@ async def test_search_returns_whole_records_on_every_path(app: AppClient) -> Non
                                      ["bees", "garden"], ["Carol"]), **extra)]}  # fmt: skip
     assert (await app.http.post("/v1/long-term-memory/", json=body)).status_code == 200
     await app.http.get("/v1/long-term-memory/f9")  # an access, so the access hash has values
-    volatile = {"last_accessed", "access_count", "dist", "score", "score_type"}
+    volatile = {
+        "last_accessed", "access_count", "dist", "score", "score_type", "semantic_rank",
+        "keyword_rank",
+    }  # fmt: skip
     for query in [
         {"search_mode": "keyword"},
         {"search_mode": "semantic"},

@@ -61,6 +61,14 @@ SEARCHES: list[dict[str, Any]] = [
     {"text": "vault code", "search_mode": "hybrid", "user_id": {"any": [V_USER]}},
     {"text": "", "namespace": {"eq": V_NS}, "limit": 100},
 ]
+FACETS = ("namespace", "user_id", "session_id", "topics", "entities", "memory_type")
+
+
+def _filters(search: dict[str, Any]) -> dict[str, Any]:
+    """The filters of a search (the body of a facet count)."""
+    return {k: v for k, v in search.items() if k not in ("text", "search_mode", "limit")}
+
+
 NAMED = [{"namespace": V_NS}, {"user_id": V_USER}, {"namespace": V_NS, "user_id": V_USER}, {}]
 
 ROUTE_ATTACKS: dict[str, list[Request]] = {
@@ -117,7 +125,14 @@ ROUTE_ATTACKS: dict[str, list[Request]] = {
         for dry in (True, False)
     ],
     "POST /v1/long-term-memory/compact": [
-        ("POST", "/v1/long-term-memory/compact", p, None) for p in NAMED[:3]
+        ("POST", "/v1/long-term-memory/compact", {**p, **dry}, None)
+        for p in NAMED[:3]
+        for dry in ({}, {"dry_run": "true"})
+    ],
+    "GET /v1/sessions": [("GET", "/v1/sessions", p, None) for p in NAMED],
+    "POST /v1/long-term-memory/facets": [
+        ("POST", "/v1/long-term-memory/facets", {}, {**_filters(s), "fields": list(FACETS)})
+        for s in SEARCHES
     ],
     "POST /v1/long-term-memory/topics": [
         ("POST", "/v1/long-term-memory/topics", {}, p) for p in NAMED[:3]

@@ -8,12 +8,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
-from agent_memory_server.api.deps import ResourcesDep
+from agent_memory_server.api.deps import ResourcesDep, json_response
 from agent_memory_server.api.strict_json import StrictJSONRoute
 from agent_memory_server.models.common import Identifier
 from agent_memory_server.models.maintenance import (
+    CompactionPlan,
     CompactResponse,
     ForgetRequest,
     ForgetResponse,
@@ -21,6 +22,7 @@ from agent_memory_server.models.maintenance import (
     TopicModelResponse,
 )
 from agent_memory_server.services.compaction import compact
+from agent_memory_server.services.compaction_plan import plan_compaction
 from agent_memory_server.services.forgetting import forget
 from agent_memory_server.services.topic_model import model_topics
 
@@ -48,13 +50,19 @@ async def forget_long_term_memories(
     return ForgetResponse(**asdict(result))
 
 
-@router.post("/v1/long-term-memory/compact", response_model=CompactResponse)
+@router.post("/v1/long-term-memory/compact", response_model=CompactResponse | CompactionPlan)
 async def compact_long_term_memories(
-    resources: ResourcesDep, namespace: Namespace = None, user_id: UserId = None
-) -> CompactResponse:
+    resources: ResourcesDep,
+    namespace: Namespace = None,
+    user_id: UserId = None,
+    dry_run: Annotated[
+        bool, Query(description="Change nothing; list the groups a run would merge")
+    ] = False,
+) -> Response:
     """Remove duplicate memories and merge near-duplicates of each namespace and user."""
-    result = await compact(resources, namespace, user_id)
-    return CompactResponse(**asdict(result))
+    if dry_run:  # serialized as itself (a union response model could drop its groups)
+        return json_response(await plan_compaction(resources, namespace, user_id))
+    return json_response(CompactResponse(**asdict(await compact(resources, namespace, user_id))))
 
 
 @router.post("/v1/long-term-memory/topics", response_model=TopicModelResponse)

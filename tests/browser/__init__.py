@@ -1,0 +1,1 @@
+"""Browser tests of the /ui workbench (headless Debian chromium driven by Playwright)."""
