@@ -18,7 +18,8 @@ uv:
 EXTRAS ?= --extra bertopic
 
 install: uv
-	$(UV) sync --frozen $(EXTRAS)
+	$(UV) sync --frozen --compile-bytecode $(EXTRAS)
+	$(RUN) python -m compileall -q agent_memory_server
 
 run: install
 	$(RUN) agent-memory api
