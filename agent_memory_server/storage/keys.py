@@ -34,6 +34,12 @@ class Keys:
         ns = "-" if namespace is None else "n" + _part(namespace)
         return f"{self.prefix}:summarize:{ns}:{_part(session_id)}"
 
+    def session_queued(self, namespace: str | None, user_id: str | None, session_id: str) -> str:
+        """Marker: a processing task of this session and owner is queued and has not started."""
+        ns = "-" if namespace is None else "n" + _part(namespace)
+        user = "-" if user_id is None else "u" + _part(user_id)
+        return f"{self.prefix}:wm_queued:{ns}:{user}:{_part(session_id)}"
+
     @property
     def long_term_prefix(self) -> str:
         return f"{self.prefix}:ltm:"

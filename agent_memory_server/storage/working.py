@@ -153,6 +153,16 @@ class WorkingMemoryStore:
             for name, path in zip(names, paths, strict=True)
         }
 
+    async def mark_queued(self, ref: SessionRef, user_id: str | None, seconds: int) -> bool:
+        """Mark that a processing task of the session is queued; False if one already is (its
+        run has not started, so it will read the session as it is now: no need for another)."""
+        key = self.keys.session_queued(ref.namespace, user_id, ref.session_id)
+        return bool(await self.redis.set(key, b"1", nx=True, ex=seconds))
+
+    async def clear_queued(self, ref: SessionRef, user_id: str | None) -> None:
+        """The queued processing task starts: a write from now on must queue another."""
+        await self.redis.delete(self.keys.session_queued(ref.namespace, user_id, ref.session_id))
+
     async def put(self, ref: SessionRef, doc: dict[str, Any], ttl_seconds: int | None) -> None:
         """Replace the whole session (the caller carries over its creation time)."""
         async with self.redis.pipeline(transaction=ttl_seconds is not None) as pipe:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Annotated
 
@@ -41,6 +42,8 @@ async def process_session(
 
     `scope` is [namespace, user_id, session_id]: the debounce is per tenant and session.
     """
+    ref = resources.working.ref(namespace, session_id)
+    await resources.working.clear_queued(ref, json.loads(scope)[1])  # later writes queue again
     await process(resources, namespace, session_id)
 
 

@@ -13,6 +13,8 @@ from agent_memory_server.models.common import utcnow
 from agent_memory_server.resources import Resources
 from agent_memory_server.storage.working import SessionRef
 
+QUEUED_MARKER_SECONDS = 120
+
 
 async def schedule_summarization(resources: Resources, ref: SessionRef) -> None:
     """Queue one summarization per session; a repeat while one is queued is a no-op."""
@@ -32,6 +34,17 @@ async def schedule_after_write(resources: Resources, ids: list[str], deduplicate
 async def schedule_session_processing(
     resources: Resources, ref: SessionRef, user_id: str | None
 ) -> None:
-    """Promotion and extraction of a session, debounced per namespace + user + session."""
+    """Promotion and extraction of a session, debounced per namespace + user + session.
+
+    While a task of the session is queued and not started, a write queues nothing (one SET NX
+    instead of a Docket submission and a task run per write): the queued run reads the session
+    when it starts. The marker expires after QUEUED_MARKER_SECONDS, should a run never start.
+    """
+    if not await resources.working.mark_queued(ref, user_id, QUEUED_MARKER_SECONDS):
+        return
     scope = json.dumps([ref.namespace, user_id, ref.session_id])
-    await resources.docket.add("process_session")(scope, ref.namespace, ref.session_id)
+    try:
+        await resources.docket.add("process_session")(scope, ref.namespace, ref.session_id)
+    except Exception:
+        await resources.working.clear_queued(ref, user_id)
+        raise
