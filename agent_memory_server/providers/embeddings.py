@@ -21,6 +21,7 @@ import numpy as np
 from agent_memory_server.config import Settings
 from agent_memory_server.errors import BackendUnavailable, ConfigurationError
 from agent_memory_server.metrics import Metrics
+from agent_memory_server.providers.priority import in_background, lower_thread_priority, run_model
 from agent_memory_server.providers.warm import Warm
 
 if TYPE_CHECKING:
@@ -60,12 +61,25 @@ class LocalMiniLM:
             lambda: _load_minilm(cache_dir, threads, batch_size), "embedding model"
         )
 
+        def background_session() -> MiniLMEmbedder:
+            lower_thread_priority()  # the session's compute threads inherit it
+            return _load_minilm(cache_dir, threads, batch_size)
+
+        # Background tasks get a session of their own, at low priority (providers/priority.py):
+        # they neither wait for the requests' session lock nor take their CPU.
+        self._background: Warm[MiniLMEmbedder] = Warm(
+            background_session, "embedding model (background)"
+        )
+
     def warm(self) -> None:
         self._model.start()
 
     async def embed(self, texts: Sequence[str]) -> Vectors:
-        model = await self._model.get()
-        return await asyncio.to_thread(model.embed_sync, list(texts))
+        if in_background():
+            model = await self._background.get()
+        else:
+            model = await self._model.get()
+        return await run_model(model.embed_sync, list(texts))
 
 
 def _load_minilm(cache_dir: Any, threads: int | None, batch_size: int) -> MiniLMEmbedder:

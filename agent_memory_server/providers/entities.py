@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from agent_memory_server.providers.priority import run_model
 from agent_memory_server.providers.warm import Warm
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ class EntityExtractor(Protocol):
     """Finds named entities in texts; one list of entity strings per text, in order."""
 
     name: str
+
+    def extract(self, texts: Sequence[str]) -> list[list[str]]: ...
 
     async def aextract(self, texts: Sequence[str]) -> list[list[str]]: ...
 
@@ -295,6 +298,9 @@ class WarmingEntityExtractor:
     def warm(self) -> None:
         self._inner.start()
 
+    def extract(self, texts: Sequence[str]) -> list[list[str]]:
+        return self._inner.wait().extract(texts)
+
     async def aextract(self, texts: Sequence[str]) -> list[list[str]]:
         inner = await self._inner.get()
-        return await inner.aextract(texts)
+        return await run_model(inner.extract, list(texts))  # low priority in background tasks

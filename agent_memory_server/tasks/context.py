@@ -7,14 +7,17 @@ from datetime import timedelta
 
 from docket import ExponentialRetry
 
+from agent_memory_server.providers.priority import mark_background
 from agent_memory_server.resources import Resources
 
 _current: ContextVar[Resources] = ContextVar("agent_memory_resources")
 
 
 def bind_resources(resources: Resources) -> None:
-    """Make `resources` visible to the tasks the current context's worker will run."""
+    """Make `resources` visible to the tasks the current context's worker will run, whose
+    model calls then run at a lower CPU priority than requests (providers/priority.py)."""
     _current.set(resources)
+    mark_background()
 
 
 def current_resources() -> Resources:
