@@ -10,6 +10,7 @@ whole session there, so that is what the reference side of "append" times.
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -87,7 +88,11 @@ class Workload:
                 await ok(client.put(f"/v1/working-memory/{session}", json=body, params=params))
         for start in range(0, MEMORIES, 100):
             body = {"memories": self.memories[start : start + 100]}
-            await ok(client.post("/v1/long-term-memory/", json=body))
+            try:
+                await ok(client.post("/v1/long-term-memory/", json=body))
+            except ConnectionError as e:  # once seen under load: say which side, send again
+                print(f"seed: {client.port}: {e!r}; sending again", file=sys.stderr)
+                await ok(client.post("/v1/long-term-memory/", json=body))
 
     def get(self, size: int) -> Case:
         sessions = self.sessions[size]
