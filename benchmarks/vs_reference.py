@@ -148,15 +148,16 @@ async def backlog_table(work: Workload, ours: LeanClient, url: str, requests: in
             await _round(ours, case.ours, 20_000 + counters[case.name], 1, busy[case.name])
             counters[case.name] += 1
     ran = await task_runs(url, ours) - before
-    drained = await wait_idle(url, ours)
     print(f"\n### Backlog: ours at c=1, worker idle vs draining 2,000 messages ({requests} each)")
     print(f"(writing them took {written:.1f} s; {ran:.0f} task runs while the busy column was")
-    print(f"timed; the backlog drained {drained:.0f} s after the last busy request)\n")
+    print("timed)\n")
     print("| operation | idle p50 / p95 / p99 ms | busy p50 / p95 / p99 ms | busy p95 / idle p95 |")
     print("|---|---|---|---|")
     for case in cases:
         ratio = pct(busy[case.name], 95) / pct(idle[case.name], 95)
         print(f"| {case.name} | {_fmt(idle[case.name])} | {_fmt(busy[case.name])} | {ratio:.2f} |")
+    drained = await wait_idle(url, ours)
+    print(f"\n(the backlog drained {drained:.0f} s after the last busy request)", flush=True)
 
 
 async def run(args: argparse.Namespace, ours_url: str) -> None:
