@@ -9,8 +9,8 @@ COMPOSE_VERSION := 2.40.3
 COMPOSE_SDIST_SHA256 := d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec9594e8c1d8
 COMPOSE := .tools/docker-compose
 
-.PHONY: install uv run worker test test-fast lint docs format bench api-fuzz clean compose-tool compose-check \
-	chromium test-ui
+.PHONY: install uv run worker test test-fast lint docs format bench bench-reference bench-cold-start \
+	api-fuzz clean compose-tool compose-check chromium test-ui
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -19,7 +19,8 @@ uv:
 EXTRAS ?= --extra bertopic
 
 install: uv
-	$(UV) sync --frozen $(EXTRAS)
+	$(UV) sync --frozen --compile-bytecode $(EXTRAS)
+	$(RUN) python -m compileall -q agent_memory_server
 
 run: install
 	$(RUN) agent-memory api
@@ -61,6 +62,18 @@ test-fast: install
 
 bench: install
 	$(RUN) python -m benchmarks.run
+
+# Ours beside agent-memory-server 0.15.2 (../shared/bench/reference; its first start builds its
+# venvs, ~3 min): the reference runs on REFERENCE_PORT..+2 and is stopped afterwards.
+REFERENCE := ../shared/bench/reference/reference.sh
+REFERENCE_PORT ?= 16420
+bench-reference: install
+	$(REFERENCE) start $(REFERENCE_PORT)
+	$(RUN) python -m benchmarks.vs_reference --reference-url http://127.0.0.1:$$(($(REFERENCE_PORT) + 2)) \
+		$(BENCH_ARGS); status=$$?; $(REFERENCE) stop; exit $$status
+
+bench-cold-start: install
+	$(RUN) python -m benchmarks.cold_start
 
 # Schemathesis over the OpenAPI schema against a real server: fails on any 5xx.
 api-fuzz: install

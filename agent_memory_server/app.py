@@ -36,7 +36,7 @@ from agent_memory_server.logs import configure_logging
 from agent_memory_server.mcp.http import namespaced_routes, transport_app, transport_paths
 from agent_memory_server.mcp.server import create_mcp_server
 from agent_memory_server.metrics import Metrics
-from agent_memory_server.resources import Resources, open_resources
+from agent_memory_server.resources import Resources, open_resources, warm_models
 from agent_memory_server.tasks.worker import embedded_worker
 from agent_memory_server.ui import routes as ui
 
@@ -70,6 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
             app.state.resources = opened
             app.state.worker_task = worker
             _freeze_startup_heap()
+            warm_models(opened)  # in the background: the server listens meanwhile
             try:
                 async with mcp_app.router.lifespan_context(mcp_app):
                     yield

@@ -15,32 +15,17 @@ import tempfile
 from collections.abc import Callable, Coroutine, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO, Literal, cast, get_args
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Literal, cast, get_args
 
 import typer
-import uvicorn
 
 from agent_memory_server import __version__
-from agent_memory_server.app import create_app
 from agent_memory_server.cli_tokens import token_app
-from agent_memory_server.config import Settings
-from agent_memory_server.errors import ConfigurationError, MemoryServerError
-from agent_memory_server.logs import configure_logging
-from agent_memory_server.mcp.http import HttpTransport
-from agent_memory_server.mcp.run import serve_http, serve_stdio
-from agent_memory_server.metrics import serve_metrics
-from agent_memory_server.models.filters import TagFilter
-from agent_memory_server.models.long_term import SearchMode, SearchRequest
-from agent_memory_server.models.maintenance import TopicModelRequest
-from agent_memory_server.resources import open_resources
-from agent_memory_server.services.auth import exposure_warning
-from agent_memory_server.services.erasure import erase_user
-from agent_memory_server.services.maintenance import migrate, rebuild_index
-from agent_memory_server.services.search import search_memories
-from agent_memory_server.services.topic_model import model_topics
-from agent_memory_server.services.transfer import export_records, import_records, to_line
-from agent_memory_server.tasks.scheduler import enqueue
-from agent_memory_server.tasks.worker import run_worker
+
+# Each command imports what it needs when it runs: `agent-memory version` and `--help` must not
+# pay for the web stack, the MCP SDK, Redis clients or models (seconds of imports).
+if TYPE_CHECKING:
+    from agent_memory_server.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +34,9 @@ app.add_typer(token_app, name="token")
 
 
 def _settings() -> Settings:
+    from agent_memory_server.config import Settings  # noqa: PLC0415
+    from agent_memory_server.logs import configure_logging  # noqa: PLC0415
+
     settings = Settings()
     configure_logging(settings)  # stderr: stdout is reserved for protocol frames in stdio mode
     return settings
@@ -67,6 +55,12 @@ def api(
     reload: Annotated[bool, typer.Option(help="Reload on code changes (development)")] = False,
 ) -> None:
     """Run the REST API (with an embedded task worker unless EMBEDDED_WORKER=false)."""
+    import uvicorn  # noqa: PLC0415
+
+    from agent_memory_server.app import create_app  # noqa: PLC0415
+    from agent_memory_server.errors import ConfigurationError  # noqa: PLC0415
+    from agent_memory_server.services.auth import exposure_warning  # noqa: PLC0415
+
     settings = _settings()
     host = host or settings.host
     port = port or settings.port
@@ -112,6 +106,10 @@ def mcp(
     """Run the MCP server: on stdin/stdout, or over HTTP at /mcp or /sse (and /{namespace}/...)."""
     if mode not in get_args(McpMode):
         raise typer.BadParameter("mode must be stdio, sse or streamable-http", param_hint="--mode")
+    from agent_memory_server.mcp.http import HttpTransport  # noqa: PLC0415
+    from agent_memory_server.mcp.run import serve_http, serve_stdio  # noqa: PLC0415
+    from agent_memory_server.services.auth import exposure_warning  # noqa: PLC0415
+
     settings = _settings()
     transport = cast(HttpTransport, mode)
     try:
@@ -139,6 +137,11 @@ def task_worker(
     ] = None,
 ) -> None:
     """Run a separate Docket worker (scale out: run as many as you like)."""
+    from agent_memory_server.errors import ConfigurationError  # noqa: PLC0415
+    from agent_memory_server.metrics import serve_metrics  # noqa: PLC0415
+    from agent_memory_server.resources import open_resources, warm_models  # noqa: PLC0415
+    from agent_memory_server.tasks.worker import run_worker  # noqa: PLC0415
+
     settings = _settings()
 
     async def main() -> None:
@@ -146,6 +149,7 @@ def task_worker(
         if task is not None:  # `docker stop`: leave the docket and close Redis, then exit 0
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         async with open_resources(settings) as resources:
+            warm_models(resources)
             with serve_metrics(resources.metrics, settings.host, metrics_port):
                 await run_worker(resources, concurrency, timedelta(seconds=redelivery_timeout))
 
@@ -159,6 +163,8 @@ def task_worker(
 
 
 def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    from agent_memory_server.errors import MemoryServerError  # noqa: PLC0415
+
     try:
         asyncio.run(main())
     except MemoryServerError as e:  # a bad setting or request: its message, no traceback
@@ -191,6 +197,11 @@ def search(
     """Search long-term memory."""
     if mode not in ("semantic", "keyword", "hybrid"):
         raise typer.BadParameter("mode must be semantic, keyword or hybrid", param_hint="--mode")
+    from agent_memory_server.models.filters import TagFilter  # noqa: PLC0415
+    from agent_memory_server.models.long_term import SearchMode, SearchRequest  # noqa: PLC0415
+    from agent_memory_server.resources import open_resources  # noqa: PLC0415
+    from agent_memory_server.services.search import search_memories  # noqa: PLC0415
+
     request = SearchRequest(
         text=text,
         search_mode=cast(SearchMode, mode),
@@ -219,6 +230,9 @@ def search(
 @app.command("rebuild-index")
 def rebuild_index_command() -> None:
     """Recreate the long-term index for the configured embedder and re-embed every record."""
+    from agent_memory_server.resources import open_resources  # noqa: PLC0415
+    from agent_memory_server.services.maintenance import rebuild_index  # noqa: PLC0415
+
     settings = _settings()
 
     async def main() -> None:
@@ -233,6 +247,9 @@ def rebuild_index_command() -> None:
 @app.command("migrate-memories")
 def migrate_memories() -> None:
     """Apply pending long-term memory schema migrations (safe to run again)."""
+    from agent_memory_server.resources import open_resources  # noqa: PLC0415
+    from agent_memory_server.services.maintenance import migrate  # noqa: PLC0415
+
     settings = _settings()
 
     async def main() -> None:
@@ -253,6 +270,9 @@ def erase_user_command(
     where = f" in namespace {namespace!r}" if namespace else " in every namespace"
     if not yes:
         typer.confirm(f"Erase all data of user {user_id!r}{where}?", abort=True)
+    from agent_memory_server.resources import open_resources  # noqa: PLC0415
+    from agent_memory_server.services.erasure import erase_user  # noqa: PLC0415
+
     settings = _settings()
 
     async def main() -> None:
@@ -275,6 +295,10 @@ def model_topics_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Find the topics of a scope's memories with BERTopic (the bertopic extra)."""
+    from agent_memory_server.models.maintenance import TopicModelRequest  # noqa: PLC0415
+    from agent_memory_server.resources import open_resources  # noqa: PLC0415
+    from agent_memory_server.services.topic_model import model_topics  # noqa: PLC0415
+
     request = TopicModelRequest(
         namespace=namespace, user_id=user_id, min_topic_size=min_topic_size, apply=apply
     )
@@ -326,6 +350,9 @@ def schedule_task(
     except (ImportError, AttributeError, ValueError) as e:
         raise typer.BadParameter(f"cannot import {task_path!r}: {e}", param_hint="TASK_PATH") from e
     kwargs = _parse_task_args(arg or [])
+    from agent_memory_server.resources import open_resources  # noqa: PLC0415
+    from agent_memory_server.tasks.scheduler import enqueue  # noqa: PLC0415
+
     settings = _settings()
 
     async def main() -> None:
@@ -355,6 +382,9 @@ def export_command(
     user_id: Annotated[str | None, typer.Option(help="Only this user's memories")] = None,
 ) -> None:
     """Write long-term memories as JSON Lines: one whole record a line, no vectors."""
+    from agent_memory_server.resources import open_resources  # noqa: PLC0415
+    from agent_memory_server.services.transfer import export_records, to_line  # noqa: PLC0415
+
     settings = _settings()
     count = 0
 
@@ -389,6 +419,9 @@ def import_command(
     path: Annotated[Path, typer.Argument(help="A file from `agent-memory export`, or - for stdin")],
 ) -> None:
     """Store the records of an export file by id, every field kept; texts are re-embedded."""
+    from agent_memory_server.resources import open_resources  # noqa: PLC0415
+    from agent_memory_server.services.transfer import import_records  # noqa: PLC0415
+
     settings = _settings()
 
     async def main(source: Path) -> None:

@@ -6,23 +6,26 @@ import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from redis.asyncio import Redis
 
-from agent_memory_server.config import Settings
-from agent_memory_server.errors import MemoryServerError
-from agent_memory_server.resources import open_redis
-from agent_memory_server.services.auth import add_token, list_tokens, remove_token, show_token
-from agent_memory_server.storage.keys import Keys
-from agent_memory_server.storage.tokens import TokenRecord
+if TYPE_CHECKING:  # imported when a command runs: `agent-memory --help` stays fast
+    from redis.asyncio import Redis
+
+    from agent_memory_server.storage.keys import Keys
+    from agent_memory_server.storage.tokens import TokenRecord
 
 token_app = typer.Typer(help="API tokens (AUTH_MODE=token).", no_args_is_help=True)
 T = TypeVar("T")
 
 
 def _with_redis(work: Callable[[Redis, Keys], Awaitable[T]]) -> T:
+    from agent_memory_server.config import Settings  # noqa: PLC0415
+    from agent_memory_server.errors import MemoryServerError  # noqa: PLC0415
+    from agent_memory_server.resources import open_redis  # noqa: PLC0415
+    from agent_memory_server.storage.keys import Keys  # noqa: PLC0415
+
     settings = Settings()
 
     async def main() -> T:
@@ -60,6 +63,8 @@ def add(
     ] = None,
 ) -> None:
     """Create a token and print it once (only its SHA-256 is stored)."""
+    from agent_memory_server.services.auth import add_token  # noqa: PLC0415
+
     token, record = _with_redis(
         lambda redis, keys: add_token(redis, keys, name, namespace, user_id, expires_days)
     )
@@ -70,6 +75,8 @@ def add(
 @token_app.command("list")
 def list_command() -> None:
     """List live tokens (ids, names, bindings, expiry; never the tokens)."""
+    from agent_memory_server.services.auth import list_tokens  # noqa: PLC0415
+
     for record in _with_redis(list_tokens):
         typer.echo(json.dumps(_describe(record)))
 
@@ -77,11 +84,15 @@ def list_command() -> None:
 @token_app.command("show")
 def show(token_id: Annotated[str, typer.Argument(help="The token's id (see list)")]) -> None:
     """Show one token's record."""
+    from agent_memory_server.services.auth import show_token  # noqa: PLC0415
+
     typer.echo(json.dumps(_describe(_with_redis(lambda r, k: show_token(r, k, token_id)))))
 
 
 @token_app.command("remove")
 def remove(token_id: Annotated[str, typer.Argument(help="The token's id (see list)")]) -> None:
     """Revoke a token at once."""
+    from agent_memory_server.services.auth import remove_token  # noqa: PLC0415
+
     _with_redis(lambda redis, keys: remove_token(redis, keys, token_id))
     typer.echo(f"removed {token_id}")

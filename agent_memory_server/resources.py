@@ -19,6 +19,7 @@ from agent_memory_server.providers.embeddings import Embedder, MeasuredEmbedder,
 from agent_memory_server.providers.entities import (
     EntityExtractor,
     NERUnavailable,
+    WarmingEntityExtractor,
     create_entity_extractor,
 )
 from agent_memory_server.providers.llm import ChatModel, create_chat_model
@@ -120,9 +121,7 @@ async def open_resources(
         entities = (
             None
             if settings.entity_extraction in ("none", "llm")
-            else await asyncio.to_thread(
-                shared_entity_extractor, settings.entity_extraction, settings.ner_model
-            )
+            else shared_entity_extractor(settings.entity_extraction, settings.ner_model)
         )
         topics = None
         if settings.topic_extraction == "embedding":
@@ -135,12 +134,27 @@ async def open_resources(
 
 
 @lru_cache(maxsize=4)
-def shared_entity_extractor(provider: str, model: str | None) -> EntityExtractor:
-    """One NER model per process (loading spaCy takes seconds; the model is read-only)."""
-    try:
-        return create_entity_extractor(provider, model)
-    except NERUnavailable as e:
-        raise ConfigurationError(str(e)) from e
+def shared_entity_extractor(provider: str, model: str | None) -> WarmingEntityExtractor:
+    """One NER model per process (loading spaCy takes seconds; the model is read-only),
+    loaded in the background: see `warm_models`."""
+
+    def load() -> EntityExtractor:
+        try:
+            return create_entity_extractor(provider, model)
+        except NERUnavailable as e:
+            raise ConfigurationError(str(e)) from e
+
+    return WarmingEntityExtractor(load)
+
+
+def warm_models(resources: Resources) -> None:
+    """Start loading the local models in background threads; a door calls this once it
+    serves, so that it listens at once and the first search does not pay for the load."""
+    inner = getattr(resources.embedder, "inner", resources.embedder)
+    for model in (inner, resources.entities):
+        warm = getattr(model, "warm", None)
+        if callable(warm):
+            warm()
 
 
 async def check_embedder(store: LongTermStore, embedder: Embedder) -> None:
@@ -164,4 +178,4 @@ async def check_embedder(store: LongTermStore, embedder: Embedder) -> None:
         await store.redis.set(store.keys.embedder_info, embedder.name)
 
 
-__all__ = ["ConfigurationError", "Resources", "open_resources"]
+__all__ = ["ConfigurationError", "Resources", "open_resources", "warm_models"]

@@ -28,7 +28,7 @@ from agent_memory_server.http_observer import RequestObserver
 from agent_memory_server.mcp.http import HttpTransport, standalone_app
 from agent_memory_server.mcp.server import create_mcp_server
 from agent_memory_server.metrics import CONTENT_TYPE
-from agent_memory_server.resources import Resources, open_resources
+from agent_memory_server.resources import Resources, open_resources, warm_models
 from agent_memory_server.tasks.worker import embedded_worker
 
 logger = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ def restore_stdout(saved: int) -> None:
 @contextlib.asynccontextmanager
 async def _serving(settings: Settings) -> AsyncIterator[Resources]:
     async with open_resources(settings) as resources, embedded_worker(resources):
+        warm_models(resources)  # in the background: the server answers meanwhile
         yield resources
 
 

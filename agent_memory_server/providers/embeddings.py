@@ -14,15 +14,18 @@ import time
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import openai
 
 from agent_memory_server.config import Settings
 from agent_memory_server.errors import BackendUnavailable, ConfigurationError
 from agent_memory_server.metrics import Metrics
-from agent_memory_server.providers.minilm_onnx import EmbedderUnavailable, MiniLMEmbedder
+from agent_memory_server.providers.priority import in_background, lower_thread_priority, run_model
+from agent_memory_server.providers.warm import Warm
+
+if TYPE_CHECKING:
+    from agent_memory_server.providers.minilm_onnx import MiniLMEmbedder
 
 Vectors = np.ndarray[Any, np.dtype[np.float32]]
 
@@ -44,20 +47,53 @@ def _normalize(vectors: Vectors) -> Vectors:
 
 
 class LocalMiniLM:
-    """The zero-config embedder; inference runs in a worker thread, never on the event loop."""
+    """The zero-config embedder; inference runs in a worker thread, never on the event loop.
+
+    The model (onnxruntime, the ONNX graph, the tokenizer) loads in a background thread on
+    `warm()` or at the first `embed`, which waits for it: the server listens first.
+    """
+
+    name = "local:all-MiniLM-L6-v2"
+    dimension = 384
 
     def __init__(self, cache_dir: Any, threads: int | None, batch_size: int) -> None:
-        try:
-            self._model = MiniLMEmbedder(
-                cache_dir=cache_dir, threads=threads, batch_size=batch_size
-            )
-        except EmbedderUnavailable as e:
-            raise ConfigurationError(str(e)) from e
-        self.name = f"local:{self._model.model_name}"
-        self.dimension = self._model.dimension
+        self._model: Warm[MiniLMEmbedder] = Warm(
+            lambda: _load_minilm(cache_dir, threads, batch_size), "embedding model"
+        )
+
+        def background_session() -> MiniLMEmbedder:
+            lower_thread_priority()  # the session's compute threads inherit it
+            return _load_minilm(cache_dir, threads, batch_size)
+
+        # Background tasks get a session of their own, at low priority (providers/priority.py):
+        # they neither wait for the requests' session lock nor take their CPU.
+        self._background: Warm[MiniLMEmbedder] = Warm(
+            background_session, "embedding model (background)"
+        )
+
+    def warm(self) -> None:
+        self._model.start()
 
     async def embed(self, texts: Sequence[str]) -> Vectors:
-        return await asyncio.to_thread(self._model.embed_sync, list(texts))
+        if in_background():
+            model = await self._background.get()
+        else:
+            model = await self._model.get()
+        return await run_model(model.embed_sync, list(texts))
+
+
+def _load_minilm(cache_dir: Any, threads: int | None, batch_size: int) -> MiniLMEmbedder:
+    from agent_memory_server.providers import minilm_onnx  # noqa: PLC0415 - onnxruntime: ~1 s
+
+    try:
+        model = minilm_onnx.MiniLMEmbedder(
+            cache_dir=cache_dir, threads=threads, batch_size=batch_size
+        )
+    except minilm_onnx.EmbedderUnavailable as e:
+        raise ConfigurationError(str(e)) from e
+    if f"local:{model.model_name}" != LocalMiniLM.name or model.dimension != LocalMiniLM.dimension:
+        raise ConfigurationError(f"unexpected local model {model.model_name} ({model.dimension}-d)")
+    return model
 
 
 class OpenAIEmbedder:
@@ -72,6 +108,9 @@ class OpenAIEmbedder:
         self.dimension = dimension
         self.batch_size = batch_size
         self._send_dimensions = send_dimensions
+        import openai  # noqa: PLC0415 - the SDK costs ~1 s of start-up; only when configured
+
+        self._openai_error = openai.OpenAIError
         self._client = openai.AsyncOpenAI(
             api_key=api_key or "not-needed", base_url=base_url, timeout=timeout, max_retries=2
         )
@@ -87,7 +126,7 @@ class OpenAIEmbedder:
                     )
                 else:
                     response = await self._client.embeddings.create(model=self.model, input=chunk)
-            except openai.OpenAIError as e:
+            except self._openai_error as e:
                 raise BackendUnavailable(f"embedding call to {self.model} failed: {e}") from e
             rows.extend(item.embedding for item in sorted(response.data, key=lambda d: d.index))
         vectors = np.asarray(rows, dtype=np.float32).reshape(len(texts), -1)

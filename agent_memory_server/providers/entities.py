@@ -23,9 +23,12 @@ import importlib
 import importlib.util
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+from agent_memory_server.providers.priority import run_model
+from agent_memory_server.providers.warm import Warm
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -56,6 +59,8 @@ class EntityExtractor(Protocol):
     """Finds named entities in texts; one list of entity strings per text, in order."""
 
     name: str
+
+    def extract(self, texts: Sequence[str]) -> list[list[str]]: ...
 
     async def aextract(self, texts: Sequence[str]) -> list[list[str]]: ...
 
@@ -280,3 +285,22 @@ def create_entity_extractor(
         keep = None if labels is DEFAULT_ENTITY_LABELS else labels
         return TransformersEntityExtractor(model, labels=keep)
     raise ValueError(f"unknown NER provider {provider!r} (expected 'spacy' or 'transformers')")
+
+
+class WarmingEntityExtractor:
+    """An extractor loaded in the background (`warm()`); calls before then wait for it."""
+
+    name = "entities (loading)"
+
+    def __init__(self, load: Callable[[], EntityExtractor]) -> None:
+        self._inner: Warm[EntityExtractor] = Warm(load, "NER model")
+
+    def warm(self) -> None:
+        self._inner.start()
+
+    def extract(self, texts: Sequence[str]) -> list[list[str]]:
+        return self._inner.wait().extract(texts)
+
+    async def aextract(self, texts: Sequence[str]) -> list[list[str]]:
+        inner = await self._inner.get()
+        return await run_model(inner.extract, list(texts))  # low priority in background tasks

@@ -5,9 +5,6 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
-import anthropic
-import openai
-
 from agent_memory_server.config import Settings
 from agent_memory_server.errors import BackendUnavailable, ConfigurationError
 from agent_memory_server.metrics import Metrics
@@ -32,6 +29,9 @@ class OpenAIChat:
     ) -> None:  # fmt: skip
         self.name = model
         self._metrics = metrics
+        import openai  # noqa: PLC0415 - the SDKs cost seconds of start-up: only when configured
+
+        self._error = openai.OpenAIError
         # Local OpenAI-compatible servers accept any key; the SDK insists on one.
         self._client = openai.AsyncOpenAI(
             api_key=api_key or "not-needed", base_url=base_url, timeout=timeout, max_retries=0
@@ -49,7 +49,7 @@ class OpenAIChat:
                 max_tokens=max_tokens,
                 temperature=0,
             )
-        except openai.OpenAIError as e:
+        except self._error as e:
             _observe(self._metrics, "openai", self.name, "error", start)
             raise BackendUnavailable(f"LLM call to {self.name} failed: {e}") from e
         usage = response.usage
@@ -75,6 +75,9 @@ class AnthropicChat:
     ) -> None:  # fmt: skip
         self.name = model
         self._metrics = metrics
+        import anthropic  # noqa: PLC0415 - see OpenAIChat
+
+        self._error = anthropic.AnthropicError
         self._client = anthropic.AsyncAnthropic(
             api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
         )
@@ -88,7 +91,7 @@ class AnthropicChat:
                 messages=[{"role": "user", "content": prompt}],
                 max_tokens=max_tokens,
             )
-        except anthropic.AnthropicError as e:
+        except self._error as e:
             _observe(self._metrics, "anthropic", self.name, "error", start)
             raise BackendUnavailable(f"LLM call to {self.name} failed: {e}") from e
         _observe(

@@ -34,6 +34,16 @@ class Keys:
         ns = "-" if namespace is None else "n" + _part(namespace)
         return f"{self.prefix}:summarize:{ns}:{_part(session_id)}"
 
+    def session_queued(
+        self, namespace: str | None, user_id: str | None, session_id: str, caller: str | None
+    ) -> str:
+        """Marker: a processing task of this session and owner, queued by this caller (a
+        principal's name; None: unconfined), is queued and has not started."""
+        ns = "-" if namespace is None else "n" + _part(namespace)
+        user = "-" if user_id is None else "u" + _part(user_id)
+        by = "-" if caller is None else "c" + _part(caller)
+        return f"{self.prefix}:wm_queued:{ns}:{user}:{_part(session_id)}:{by}"
+
     @property
     def long_term_prefix(self) -> str:
         return f"{self.prefix}:ltm:"

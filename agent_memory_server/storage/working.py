@@ -158,6 +158,20 @@ class WorkingMemoryStore:
             for name, path in zip(names, paths, strict=True)
         }
 
+    async def mark_queued(
+        self, ref: SessionRef, user_id: str | None, caller: str | None, seconds: int
+    ) -> bool:
+        """Mark that a processing task of the session is queued by `caller`; False if one
+        already is (its run has not started, so it will read the session as it is now: no need
+        for another)."""
+        key = self.keys.session_queued(ref.namespace, user_id, ref.session_id, caller)
+        return bool(await self.redis.set(key, b"1", nx=True, ex=seconds))
+
+    async def clear_queued(self, ref: SessionRef, user_id: str | None, caller: str | None) -> None:
+        """The queued processing task starts: a write from now on must queue another."""
+        key = self.keys.session_queued(ref.namespace, user_id, ref.session_id, caller)
+        await self.redis.delete(key)
+
     async def put(self, ref: SessionRef, doc: dict[str, Any], ttl_seconds: int | None) -> None:
         """Replace the whole session (the caller carries over its creation time)."""
         async with self.redis.pipeline(transaction=ttl_seconds is not None) as pipe:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Annotated
 
@@ -46,6 +47,10 @@ async def process_session(
     `scope` is [namespace, user_id, session_id, caller name]: the debounce is per tenant,
     session and caller.
     """
+    ref = resources.working.ref(namespace, session_id)
+    parts = json.loads(scope)  # [namespace, user_id, session_id, caller name]
+    by = parts[3] if len(parts) > 3 else None  # a task queued before callers travelled
+    await resources.working.clear_queued(ref, parts[1], by)  # later writes queue again
     with as_caller(caller):
         await process(resources, namespace, session_id)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from docket import ExponentialRetry
 
+from agent_memory_server.providers.priority import mark_background
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import tenancy
 
@@ -17,8 +18,10 @@ _current: ContextVar[Resources] = ContextVar("agent_memory_resources")
 
 
 def bind_resources(resources: Resources) -> None:
-    """Make `resources` visible to the tasks the current context's worker will run."""
+    """Make `resources` visible to the tasks the current context's worker will run, whose
+    model calls then run at a lower CPU priority than requests (providers/priority.py)."""
     _current.set(resources)
+    mark_background()
 
 
 def current_resources() -> Resources:

@@ -23,6 +23,8 @@ from agent_memory_server.resources import Resources
 from agent_memory_server.services import tenancy
 from agent_memory_server.storage.working import SessionRef
 
+QUEUED_MARKER_SECONDS = 120
+
 
 async def enqueue(
     resources: Resources,
@@ -56,8 +58,20 @@ async def schedule_session_processing(
     resources: Resources, ref: SessionRef, user_id: str | None
 ) -> None:
     """Promotion and extraction of a session, debounced per namespace + user + session and
-    caller (writes by different callers are never merged into one run under one of them)."""
+    caller (writes by different callers are never merged into one run under one of them).
+
+    While a task of the session and caller is queued and not started, a write queues nothing
+    (one SET NX instead of a Docket submission and a task run per write): the queued run reads
+    the session when it starts. The marker expires after QUEUED_MARKER_SECONDS, should a run
+    never start.
+    """
     principal = tenancy.current()
     caller = None if principal is None else principal.name
+    if not await resources.working.mark_queued(ref, user_id, caller, QUEUED_MARKER_SECONDS):
+        return
     scope = json.dumps([ref.namespace, user_id, ref.session_id, caller])
-    await enqueue(resources, "process_session", scope, ref.namespace, ref.session_id)
+    try:
+        await enqueue(resources, "process_session", scope, ref.namespace, ref.session_id)
+    except Exception:
+        await resources.working.clear_queued(ref, user_id, caller)
+        raise

@@ -216,3 +216,29 @@ async def test_llm_topics_and_entities_option(
     with pytest.raises(ConfigurationError, match="needs an LLM"):
         async with start_app(make_settings(topic_extraction="llm")):
             pass
+
+
+async def test_writes_while_a_run_is_queued_queue_nothing_and_are_processed(
+    app: AppClient,
+) -> None:
+    first = {"messages": CONVERSATION[:3], "namespace": "home", "user_id": "sam"}
+    assert (await app.http.put("/v1/working-memory/q", json=first)).status_code == 200
+    docket = app.resources.docket
+    snapshot = await docket.snapshot()
+    queued = len(snapshot.future) + len(snapshot.running)
+    second = {**first, "messages": CONVERSATION}  # the client sends the session back, grown
+    assert (await app.http.put("/v1/working-memory/q", json=second)).status_code == 200
+    snapshot = await docket.snapshot()
+    assert len(snapshot.future) + len(snapshot.running) == queued  # nothing more queued
+    await drain(app.resources)  # the one queued run reads the session as it is now
+    session = await _session(app, "q")
+    assert {m["discrete_memory_extracted"] for m in session["messages"]} == {"t"}
+    found = await _search(app, text="peanut allergy", user_id={"eq": "sam"}, limit=1)
+    assert "peanuts" in found["memories"][0]["text"]
+
+    third = {**first, "messages": [*CONVERSATION, {"role": "user", "content": "I adopted a "
+             "greyhound called Pixel from the shelter in Leeds."}]}  # fmt: skip
+    assert (await app.http.put("/v1/working-memory/q", json=third)).status_code == 200
+    await drain(app.resources)  # the run cleared its mark: this write queued another
+    session = await _session(app, "q")
+    assert {m["discrete_memory_extracted"] for m in session["messages"]} == {"t"}
