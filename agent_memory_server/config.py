@@ -177,6 +177,19 @@ class Settings(BaseSettings):
         default=0.55, ge=0, le=1, description="Weight of the semantic leg in hybrid search."
     )
     hybrid_rrf_k: float = Field(default=1.0, ge=0, le=1000, description="RRF rank offset k.")
+    hybrid_session_weight: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Share of a hybrid score from its session's best turns.",
+    )
+    hybrid_session_turns: int = Field(
+        default=1, ge=1, le=20, description="How many best turns make a session's strength."
+    )
+    hybrid_date_weight: float = Field(
+        default=0.0, ge=0, le=1,
+        description="Share of a hybrid score from event_date near a relative date in the query.",
+    )  # fmt: skip
     search_candidates: int = Field(
         default=50, ge=10, le=1000, description="Candidates each hybrid/recency leg fetches."
     )

@@ -39,6 +39,7 @@ from typing import Any
 
 import httpx
 
+from benchmarks.harness import running_server
 from benchmarks.locomo_retrieval import BenchmarkError, call, percentile
 
 DEFAULT_DATASET = (
@@ -253,7 +254,12 @@ def render(report: Mapping[str, Any]) -> str:
     ]
     for mode, res in report["modes"].items():
         out += ["", f"## {mode}", metric_table(res["metrics"])]
-    out += ["", "## Search latency, sequential (ms)", "| mode | p50 | p95 | p99 |", "|---|---|---|---|"]
+    out += [
+        "",
+        "## Search latency, sequential (ms)",
+        "| mode | p50 | p95 | p99 |",
+        "|---|---|---|---|",
+    ]
     for mode, res in report["modes"].items():
         lat = res["latency_ms"]
         out.append(f"| {mode} | {lat['p50']:.1f} | {lat['p95']:.1f} | {lat['p99']:.1f} |")
@@ -278,8 +284,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.base_url is None:
-            from benchmarks.harness import running_server
-
             with running_server(TRACK_ACCESS="false", EMBEDDED_WORKER="false") as server:
                 report = asyncio.run(run(args, server.url))
         else:

@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 
 from agent_memory_server.providers.minilm_onnx import MiniLMEmbedder
+from benchmarks.locomo_retrieval import load_locomo
+from benchmarks.longmemeval_retrieval import load_longmemeval
 
 DIMENSION = 384
 MODEL = "all-MiniLM-L6-v2"
@@ -124,13 +126,11 @@ def cached_embedding_server(cache: VectorCache) -> Iterator[dict[str, str]]:
 def dataset_texts(locomo: Path | None, longmemeval: Path | None) -> Iterable[list[str]]:
     """Batches of the texts the retrieval benchmarks embed (records and questions)."""
     if locomo is not None:
-        from benchmarks.locomo_retrieval import load_locomo
-
         convs = load_locomo(locomo)
-        yield [t.text for c in convs for t in c.turns] + [q.question for c in convs for q in c.questions]
+        yield [t.text for c in convs for t in c.turns] + [
+            q.question for c in convs for q in c.questions
+        ]
     if longmemeval is not None:
-        from benchmarks.longmemeval_retrieval import load_longmemeval
-
         items = load_longmemeval(longmemeval)
         yield [i.question for i in items]
         for item in items:
