@@ -49,7 +49,7 @@ def running_server(code: Path | None = None, **env_overrides: str) -> Iterator[S
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 120
+            deadline = time.monotonic() + 600
             while True:
                 try:
                     if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:

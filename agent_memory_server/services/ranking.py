@@ -101,8 +101,6 @@ class RankingParams:
     fusion/alpha/rrf_k: how the two legs are fused (alpha: the semantic leg's weight).
     session_weight: share of a turn's score taken from its session's strength, the mean fused
     score of the session's best `session_turns` candidates (0: sessions play no part).
-    session_spread: each further candidate of a session already ranked above keeps (1 - spread)
-    of its score, so that a page covers more than one session (0: no spread).
     date_weight: share taken from how near the record's event_date is to a relative date the
     query names ("two weeks ago"), read against the asker's now (0: dates play no part).
     """
@@ -112,7 +110,6 @@ class RankingParams:
     rrf_k: float = 1.0
     session_weight: float = 0.0
     session_turns: int = 1
-    session_spread: float = 0.0
     date_weight: float = 0.0
 
 
@@ -138,18 +135,6 @@ def promote_sessions(candidates: Sequence[Candidate], weight: float, turns: int)
     top = max(strength.values()) or 1.0
     for c in candidates:
         c.score = (1 - weight) * c.score + weight * strength[c.session or f"\x00{c.id}"] / top
-
-
-def spread_sessions(candidates: Sequence[Candidate], spread: float) -> None:
-    """The n-th best candidate of a session (n from 0) keeps (1 - spread) ** n of its score."""
-    if spread <= 0:
-        return
-    seen: dict[str, int] = {}
-    for c in sorted(candidates, key=lambda c: (-c.score, c.id)):
-        if c.session is not None:
-            n = seen.get(c.session, 0)
-            seen[c.session] = n + 1
-            c.score *= (1 - spread) ** n
 
 
 def promote_dates(candidates: Sequence[Candidate], query: str, now: float, weight: float) -> None:
@@ -179,4 +164,3 @@ def rank_hybrid(
     _normalise(candidates)
     promote_sessions(candidates, params.session_weight, params.session_turns)
     promote_dates(candidates, query, now, params.date_weight)
-    spread_sessions(candidates, params.session_spread)

@@ -14,7 +14,6 @@ from agent_memory_server.services.ranking import (
     promote_dates,
     promote_sessions,
     rank_hybrid,
-    spread_sessions,
 )
 from agent_memory_server.services.relative_dates import DAY, Window, closeness, query_window
 
@@ -126,13 +125,6 @@ def test_session_promotion_with_zero_weight_changes_nothing() -> None:
     pool = [Candidate("a", score=0.3, session="A"), Candidate("b", score=0.9, session="B")]
     promote_sessions(pool, 0.0, 2)
     assert [c.score for c in pool] == [0.3, 0.9]
-
-
-def test_spread_discounts_further_turns_of_one_session() -> None:
-    pool = [Candidate("a1", score=1.0, session="A"), Candidate("a2", score=0.9, session="A"),
-            Candidate("b1", score=0.8, session="B")]  # fmt: skip
-    spread_sessions(pool, 0.5)
-    assert order(pool) == ["a1", "b1", "a2"]
 
 
 def test_dates_favour_records_where_the_query_points() -> None:
