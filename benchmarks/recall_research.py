@@ -213,13 +213,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         pools = asyncio.run(collect(args.vectors, args.locomo, args.longmemeval, args.partial))
         args.pools.write_bytes(pickle.dumps(pools))
-    print("| ranking | " + " | ".join(HEAD) + " |\n|---" * 1 + "|---" * len(HEAD) + "|")
+    print("| ranking | " + " | ".join(HEAD) + " |\n|---" + "|---" * len(HEAD) + "|")
     for label, params in REPORTED.items():
         print(line(label, evaluate(pools, params)))
     return 0
 
 
-REPORTED: dict[str, RankingParams] = {}
+Pool.__module__ = "benchmarks.recall_research"  # pickles load from `-m` runs and imports alike
+MINMAX = RankingParams(fusion="minmax", alpha=0.6)
+REPORTED: dict[str, RankingParams] = {
+    "before: rrf a=0.55 k=1": RankingParams(),
+    "semantic leg": RankingParams(alpha=1.0),
+    "keyword leg": RankingParams(alpha=0.0),
+    "min-max a=0.6": MINMAX,
+    "rrf + sessions 0.3": RankingParams(session_weight=0.3),
+    "now: min-max + sessions 0.3 + dates 0.2": replace(MINMAX, session_weight=0.3, date_weight=0.2),
+    "  alpha 0.5": RankingParams(fusion="minmax", alpha=0.5, session_weight=0.3, date_weight=0.2),
+    "  alpha 0.7": RankingParams(fusion="minmax", alpha=0.7, session_weight=0.3, date_weight=0.2),
+    "  sessions 0.2": replace(MINMAX, session_weight=0.2, date_weight=0.2),
+    "  sessions 0.4": replace(MINMAX, session_weight=0.4, date_weight=0.2),
+}
 
 if __name__ == "__main__":
     sys.exit(main())
