@@ -178,13 +178,28 @@ class Settings(BaseSettings):
     hnsw_m: int = Field(default=16, ge=2, le=512)
     hnsw_ef_construction: int = Field(default=200, ge=4, le=4096)
     hnsw_ef_runtime: int = Field(default=128, ge=1, le=4096)  # docs/benchmarks/scale.md
+    # Hybrid ranking: chosen on the LoCoMo and LongMemEval dev sets together
+    # (docs/benchmarks/retrieval.md, benchmarks/recall_research.py).
     hybrid_fusion: Literal["rrf", "minmax"] = Field(
-        default="rrf", description="Weighted reciprocal-rank fusion, or min-max score fusion."
+        default="minmax", description="Min-max score fusion, or weighted reciprocal-rank fusion."
     )
     hybrid_alpha: float = Field(
-        default=0.55, ge=0, le=1, description="Weight of the semantic leg in hybrid search."
+        default=0.6, ge=0, le=1, description="Weight of the semantic leg in hybrid search."
     )
     hybrid_rrf_k: float = Field(default=1.0, ge=0, le=1000, description="RRF rank offset k.")
+    hybrid_session_weight: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="Share of a hybrid score from its session's best turns.",
+    )
+    hybrid_session_turns: int = Field(
+        default=1, ge=1, le=20, description="How many best turns make a session's strength."
+    )
+    hybrid_date_weight: float = Field(
+        default=0.2, ge=0, le=1,
+        description="Share of a hybrid score from event_date near a relative date in the query.",
+    )  # fmt: skip
     search_candidates: int = Field(
         default=50, ge=10, le=1000, description="Candidates each hybrid/recency leg fetches."
     )

@@ -1,7 +1,8 @@
 """LoCoMo retrieval benchmark against a running agent-memory-server, over HTTP.
 
 Protocol: ../shared/data/locomo/README.md. Every dialog turn becomes one long-term memory
-(namespace per conversation and run), each question is searched inside its conversation's
+(namespace per conversation and run; its session as session_id, the session date as
+created_at and event_date), each question is searched inside its conversation's
 namespace (limit 20, no recency boost) and scored against its evidence turns: Recall@k,
 Hit@k and session-Hit@k for k = 1, 5, 10, 20, per category (1-5 and 1-4 together), plus
 search latency (sequential and concurrent) and ingest throughput. Needs no LLM.
@@ -204,21 +205,25 @@ def memory_id(sample_id: str, dia_id: str) -> str:
     return f"{sample_id}-{dia_id}"
 
 
+def record_body(sample_id: str, turn: Turn, namespace: str) -> dict[str, Any]:
+    """One turn as a long-term memory: its session (id and date as event_date), dia_id."""
+    return {
+        "id": memory_id(sample_id, turn.dia_id),
+        "text": turn.text,
+        "namespace": namespace,
+        "session_id": f"{sample_id}-S{turn.session}",
+        "memory_type": "episodic",
+        "created_at": turn.created_at.isoformat(),
+        "event_date": turn.created_at.isoformat(),
+        "metadata": {"dia_id": turn.dia_id, "session": turn.session},
+    }
+
+
 async def ingest(
     client: httpx.AsyncClient, convs: Sequence[Conversation], ns: Mapping[str, str], batch: int
 ) -> None:
     for conv in convs:
-        records = [
-            {
-                "id": memory_id(conv.sample_id, t.dia_id),
-                "text": t.text,
-                "namespace": ns[conv.sample_id],
-                "memory_type": "episodic",
-                "created_at": t.created_at.isoformat(),
-                "metadata": {"dia_id": t.dia_id, "session": t.session},
-            }
-            for t in conv.turns
-        ]
+        records = [record_body(conv.sample_id, t, ns[conv.sample_id]) for t in conv.turns]
         for start in range(0, len(records), batch):
             body = {"memories": records[start : start + batch], "deduplicate": False}
             await call(client, "POST", "/v1/long-term-memory/", json=body)

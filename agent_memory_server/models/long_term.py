@@ -49,6 +49,10 @@ class SearchRequest(MemoryFilters):
     distance_threshold: float | None = Field(default=None, ge=0, le=2)
     limit: int = Field(default=10, ge=1, le=100)
     offset: int = Field(default=0, ge=0, le=10_000)
+    now: UTCDateTime | None = Field(
+        default=None,
+        description="The asker's now, for relative dates in the text (default: the server's).",
+    )
 
     recency_boost: bool = False
     recency_semantic_weight: float = Field(default=0.8, ge=0, le=1)

@@ -1,13 +1,15 @@
-"""Scoring of search candidates: hybrid fusion, recency boost and importance. Pure functions."""
+"""Scoring of search candidates: hybrid fusion, session and date evidence, recency boost and
+importance. Pure functions."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from agent_memory_server.models.long_term import SearchRequest
+from agent_memory_server.services.relative_dates import closeness, query_window
 
 SECONDS_PER_DAY = 86_400.0
 
@@ -26,6 +28,8 @@ class Candidate:
     keyword_rank: int | None = None
     score: float = 0.0
     fields: dict[str, Any] | None = None  # the whole stored record, when the leg returned it
+    session: str | None = None  # session_id
+    event_at: float | None = None  # event_date
 
 
 def _min_max(values: Sequence[float]) -> tuple[float, float]:
@@ -88,3 +92,75 @@ def boost(candidates: Sequence[Candidate], request: SearchRequest, now: float) -
                 1 - request.importance_weight
             ) * relevance + request.importance_weight * importance
         c.score = relevance
+
+
+@dataclass(frozen=True)
+class RankingParams:
+    """How hybrid search ranks its candidates (settings; see docs/benchmarks/retrieval.md).
+
+    fusion/alpha/rrf_k: how the two legs are fused (alpha: the semantic leg's weight).
+    session_weight: share of a turn's score taken from its session's strength, the mean fused
+    score of the session's best `session_turns` candidates (0: sessions play no part).
+    date_weight: share taken from how near the record's event_date is to a relative date the
+    query names ("two weeks ago"), read against the asker's now (0: dates play no part).
+    """
+
+    fusion: Literal["rrf", "minmax"] = "rrf"
+    alpha: float = 0.55
+    rrf_k: float = 1.0
+    session_weight: float = 0.0
+    session_turns: int = 1
+    date_weight: float = 0.0
+
+
+def _normalise(candidates: Sequence[Candidate]) -> None:
+    top = max((c.score for c in candidates), default=0.0)
+    if top > 0:
+        for c in candidates:
+            c.score /= top
+
+
+def promote_sessions(candidates: Sequence[Candidate], weight: float, turns: int) -> None:
+    """score = (1 - weight) * score + weight * strength of the candidate's session.
+
+    A session's strength is the mean of its best `turns` scores among the candidates, divided
+    by the strongest session's; a candidate without a session is a session of its own.
+    """
+    if weight <= 0 or not candidates:
+        return
+    by_session: dict[str, list[float]] = {}
+    for c in candidates:
+        by_session.setdefault(c.session or f"\x00{c.id}", []).append(c.score)
+    strength = {s: sum(sorted(v, reverse=True)[:turns]) / turns for s, v in by_session.items()}
+    top = max(strength.values()) or 1.0
+    for c in candidates:
+        c.score = (1 - weight) * c.score + weight * strength[c.session or f"\x00{c.id}"] / top
+
+
+def promote_dates(candidates: Sequence[Candidate], query: str, now: float, weight: float) -> None:
+    """score = (1 - weight) * score + weight * closeness of event_date to the query's date.
+
+    Only when the query names a relative date ("a week ago", "last month") and some candidate
+    has an event_date: otherwise the scores are left as they are."""
+    if weight <= 0:
+        return
+    window = query_window(query, now)
+    if window is None or all(c.event_at is None for c in candidates):
+        return
+    for c in candidates:
+        near = closeness(c.event_at, window) if c.event_at is not None else 0.0
+        c.score = (1 - weight) * c.score + weight * near
+
+
+def rank_hybrid(
+    candidates: Sequence[Candidate], params: RankingParams, query: str, now: float
+) -> None:
+    """Set each candidate's hybrid score: fused legs (scaled to a top of 1), then session and
+    date evidence. Min-max fusion needs every candidate's distance."""
+    if params.fusion == "rrf":
+        fuse_rrf(candidates, params.alpha, params.rrf_k)
+    else:
+        fuse_minmax(candidates, params.alpha)
+    _normalise(candidates)
+    promote_sessions(candidates, params.session_weight, params.session_turns)
+    promote_dates(candidates, query, now, params.date_weight)

@@ -23,13 +23,16 @@ from agent_memory_server.models.long_term import (
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import tenancy
-from agent_memory_server.services.ranking import Candidate, boost, fuse_minmax, fuse_rrf
+from agent_memory_server.services.ranking import Candidate, RankingParams, boost, rank_hybrid
 from agent_memory_server.storage.filters import NUMERIC_FIELDS, TAG_FIELDS, combine, query_terms
 from agent_memory_server.storage.replies import Hit
 
 
 def _candidate(hit: Hit) -> Candidate:
-    return Candidate(hit.id, hit.created_at, hit.last_accessed, hit.importance, fields=hit.fields)
+    return Candidate(
+        hit.id, hit.created_at, hit.last_accessed, hit.importance, fields=hit.fields,
+        session=hit.session, event_at=hit.event_at,
+    )  # fmt: skip
 
 
 async def _fill_distances(
@@ -119,6 +122,16 @@ async def _collect(
     return candidates, total, vector
 
 
+def ranking_params(resources: Resources, request: SearchRequest) -> RankingParams:
+    """Hybrid ranking from the settings (HYBRID_*), with the request's own alpha if given."""
+    settings = resources.settings
+    alpha = settings.hybrid_alpha if request.hybrid_alpha is None else request.hybrid_alpha
+    return RankingParams(
+        settings.hybrid_fusion, alpha, settings.hybrid_rrf_k, settings.hybrid_session_weight,
+        settings.hybrid_session_turns, settings.hybrid_date_weight,
+    )  # fmt: skip
+
+
 async def _score(
     resources: Resources, request: SearchRequest, ranked: list[Candidate],
     vector: np.ndarray[Any, Any] | None,
@@ -134,16 +147,13 @@ async def _score(
             c.score = 1.0 - (c.distance or 0.0)
     else:
         assert vector is not None
-        settings = resources.settings
-        if threshold is not None or settings.hybrid_fusion == "minmax":
+        params = ranking_params(resources, request)
+        if threshold is not None or params.fusion == "minmax":
             await _fill_distances(resources, vector, ranked)
         if threshold is not None:
             ranked = [c for c in ranked if c.distance is not None and c.distance <= threshold]
-        alpha = settings.hybrid_alpha if request.hybrid_alpha is None else request.hybrid_alpha
-        if settings.hybrid_fusion == "rrf":
-            fuse_rrf(ranked, alpha, settings.hybrid_rrf_k)
-        else:
-            fuse_minmax(ranked, alpha)
+        now = request.now.timestamp() if request.now is not None else time.time()
+        rank_hybrid(ranked, params, request.text, now)
     if request.recency_boost:
         accessed = await resources.long_term.last_accesses([c.id for c in ranked])
         for c, when in zip(ranked, accessed, strict=True):

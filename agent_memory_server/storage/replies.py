@@ -7,7 +7,9 @@ from typing import Any
 
 # What a search leg returns per candidate: enough to rank it, not the whole record (unless
 # the candidates are the page itself: then the whole stored hash).
-RANK_FIELDS = ["memory_id", "created_at", "last_accessed", "importance"]
+RANK_FIELDS = [
+    "memory_id", "created_at", "last_accessed", "importance", "session_id", "event_date",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -21,17 +23,22 @@ class Hit:
     distance: float | None = None
     keyword_score: float | None = None
     fields: dict[str, Any] | None = None  # every field, when the leg returned the records
+    session: str | None = None
+    event_at: float | None = None
 
 
 def make_hit(doc: dict[str, Any], full: bool = False, **signal: float) -> Hit:
     """`full`: the reply holds the whole record (kept as the hit's `fields`)."""
     importance = doc.get("importance")
+    session, event = doc.get("session_id"), doc.get("event_date")
     return Hit(
         id=as_str(doc["memory_id"]),
         created_at=float(doc.get("created_at") or 0),
         last_accessed=float(doc.get("last_accessed") or 0),
         importance=None if importance in (None, "", b"") else float(importance),
         fields=doc if full else None,
+        session=None if session in (None, "", b"") else as_str(session),
+        event_at=None if event in (None, "", b"") else float(event),
         **signal,
     )
 

@@ -1,0 +1,153 @@
+"""Hybrid ranking's pure parts: relative dates in a query, fusion, session and date evidence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from agent_memory_server.services.ranking import (
+    Candidate,
+    RankingParams,
+    fuse_minmax,
+    fuse_rrf,
+    promote_dates,
+    promote_sessions,
+    rank_hybrid,
+)
+from agent_memory_server.services.relative_dates import DAY, Window, closeness, query_window
+
+# Tuesday 2023-05-30 23:40 UTC, as LongMemEval writes a question_date.
+NOW = datetime(2023, 5, 30, 23, 40, tzinfo=UTC).timestamp()
+
+
+def day(y: int, m: int, d: int) -> float:
+    return datetime(y, m, d, 12, tzinfo=UTC).timestamp()
+
+
+@pytest.mark.parametrize(
+    ("text", "inside", "outside"),
+    [
+        ("What did I buy a week ago?", day(2023, 5, 23), day(2023, 5, 2)),
+        ("Where did I go two weeks ago?", day(2023, 5, 16), day(2023, 5, 29)),
+        ("I mentioned an investment four weeks ago?", day(2023, 5, 2), day(2023, 5, 25)),
+        ("what happened 3 days ago", day(2023, 5, 27), day(2023, 5, 20)),
+        ("a couple of months ago I adopted a cat", day(2023, 3, 30), day(2023, 5, 28)),
+        ("the concert last month", day(2023, 4, 20), day(2023, 5, 29)),
+        ("which gym did I join last week", day(2023, 5, 20), day(2022, 5, 20)),
+        ("the party last Saturday", day(2023, 5, 27), day(2023, 5, 20)),
+        ("what did I cook yesterday", day(2023, 5, 29), day(2023, 5, 27)),
+        ("books I read in the past 3 months", day(2023, 4, 1), day(2023, 1, 1)),
+        ("Last year I moved", day(2022, 6, 30), day(2020, 1, 1)),
+    ],
+)
+def test_query_window_reads_relative_dates(text: str, inside: float, outside: float) -> None:
+    window = query_window(text, NOW)
+    assert window is not None, text
+    assert window.start <= inside <= window.end
+    assert not window.start <= outside <= window.end
+    assert window.end <= NOW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "When did Caroline go to the LGBTQ support group?",
+        "What did I buy on 8 May 2023?",
+        "Which book did I finish first?",
+        "agoraphobia weekly meetings",  # words that only look like dates
+        "",
+    ],
+)
+def test_query_window_is_none_without_a_relative_date(text: str) -> None:
+    assert query_window(text, NOW) is None
+
+
+def test_last_weekday_is_before_today_and_never_today() -> None:
+    tuesday = NOW
+    window = query_window("last Tuesday", tuesday)
+    assert window is not None
+    assert window.start == pytest.approx(datetime(2023, 5, 23, tzinfo=UTC).timestamp())
+    assert window.end - window.start == DAY
+
+
+def test_closeness_is_one_inside_and_falls_off_outside() -> None:
+    w = Window(day(2023, 5, 10), day(2023, 5, 12))
+    assert closeness(day(2023, 5, 11), w) == 1.0
+    near, far = closeness(day(2023, 5, 14), w), closeness(day(2023, 4, 1), w)
+    assert 1.0 > near > far > 0.0
+    assert closeness(day(2023, 5, 8), w) == pytest.approx(closeness(day(2023, 5, 14), w))
+
+
+def cands(*specs: tuple[str, int | None, int | None, str | None]) -> list[Candidate]:
+    """(id, semantic rank, keyword rank, session)."""
+    return [
+        Candidate(i, semantic_rank=s, keyword_rank=k, session=sess,
+                  distance=None if s is None else 0.1 * s, keyword=None if k is None else 10.0 / k)
+        for i, s, k, sess in specs
+    ]  # fmt: skip
+
+
+def order(candidates: list[Candidate]) -> list[str]:
+    return [c.id for c in sorted(candidates, key=lambda c: (-c.score, c.id))]
+
+
+def test_rrf_weights_the_legs_by_alpha() -> None:
+    pool = cands(("sem", 1, None, None), ("kw", None, 1, None))
+    fuse_rrf(pool, 0.7, 1.0)
+    assert order(pool) == ["sem", "kw"]
+    fuse_rrf(pool, 0.3, 1.0)
+    assert order(pool) == ["kw", "sem"]
+
+
+def test_minmax_follows_each_leg_at_the_ends_and_mixes_between() -> None:
+    pool = cands(("sem", 1, 3, None), ("kw", 3, 1, None), ("mid", 2, 2, None))
+    fuse_minmax(pool, 1.0)
+    assert order(pool) == ["sem", "mid", "kw"]
+    fuse_minmax(pool, 0.0)
+    assert order(pool) == ["kw", "mid", "sem"]
+    fuse_minmax(pool, 0.5)  # sem 0.5, kw 0.5, mid 0.5 * 0.5 + 0.5 * 0.25
+    assert order(pool)[-1] == "mid"
+
+
+def test_session_promotion_lifts_the_turns_of_a_strong_session() -> None:
+    pool = [Candidate("a1", score=1.0, session="A"), Candidate("a2", score=0.5, session="A"),
+            Candidate("b1", score=0.6, session="B")]  # fmt: skip
+    promote_sessions(pool, 0.5, 1)
+    assert order(pool) == ["a1", "a2", "b1"]
+    # Without the session, b1 outranks a2.
+    plain = [Candidate("a2", score=0.5), Candidate("b1", score=0.6)]
+    promote_sessions(plain, 0.5, 1)
+    assert order(plain) == ["b1", "a2"]
+
+
+def test_session_promotion_with_zero_weight_changes_nothing() -> None:
+    pool = [Candidate("a", score=0.3, session="A"), Candidate("b", score=0.9, session="B")]
+    promote_sessions(pool, 0.0, 2)
+    assert [c.score for c in pool] == [0.3, 0.9]
+
+
+def test_dates_favour_records_where_the_query_points() -> None:
+    week_ago, months_ago = NOW - 7 * DAY, NOW - 90 * DAY
+    pool = [Candidate("old", score=1.0, event_at=months_ago),
+            Candidate("recent", score=0.8, event_at=week_ago),
+            Candidate("undated", score=0.9)]  # fmt: skip
+    promote_dates(pool, "what did I buy a week ago?", NOW, 0.3)
+    assert order(pool)[0] == "recent"
+    assert order(pool)[-1] == "undated"
+
+
+def test_dates_leave_scores_alone_when_the_query_names_no_date() -> None:
+    pool = [Candidate("a", score=1.0, event_at=NOW - DAY), Candidate("b", score=0.5)]
+    promote_dates(pool, "what did I buy?", NOW, 0.5)
+    assert [c.score for c in pool] == [1.0, 0.5]
+
+
+def test_rank_hybrid_with_defaults_keeps_the_rrf_order() -> None:
+    pool = cands(("a", 1, 3, "S1"), ("b", 2, 1, "S2"), ("c", 3, None, "S1"), ("d", None, 2, None))
+    reference = cands(("a", 1, 3, "S1"), ("b", 2, 1, "S2"), ("c", 3, None, "S1"),
+                      ("d", None, 2, None))  # fmt: skip
+    fuse_rrf(reference, 0.55, 1.0)
+    rank_hybrid(pool, RankingParams(), "anything", NOW)
+    assert order(pool) == order(reference)
+    assert max(c.score for c in pool) == pytest.approx(1.0)
