@@ -303,12 +303,7 @@ class WorkingMemoryStore:
         self, namespaces: Sequence[str] | None, user_id: str | None, offset: int, limit: int
     ) -> tuple[list[str], int]:
         """Session ids in any of `namespaces` (None: all), oldest first, with the true total."""
-        expression: FilterExpression | str = "*"
-        if namespaces is not None:
-            expression = Tag("namespace") == list(namespaces)
-        if user_id is not None:
-            user = Tag("user_id") == user_id
-            expression = user if isinstance(expression, str) else expression & user
+        expression = _sessions_of(namespaces, user_id)
         query = FilterQuery(expression, return_fields=["session_id"], sort_by=("created_ts", "ASC"))
         query.paging(offset, limit)
         result = await self.index.search(query.query, query_params=query.params)
@@ -321,12 +316,7 @@ class WorkingMemoryStore:
     ) -> tuple[builtins.list[dict[str, Any]], int]:
         """A page of sessions (newest update first) as their small fields, the number of
         messages and the seconds left to live; read without recording an access."""
-        expression: FilterExpression | str = "*"
-        if namespaces is not None:
-            expression = Tag("namespace") == list(namespaces)
-        if user_id is not None:
-            user = Tag("user_id") == user_id
-            expression = user if isinstance(expression, str) else expression & user
+        expression = _sessions_of(namespaces, user_id)
         query = FilterQuery(
             expression, return_fields=["session_id"], sort_by=("updated_ts", "DESC")
         )
@@ -357,6 +347,17 @@ OVERVIEW_FIELDS = (
     "session_id", "namespace", "user_id", "tokens", "context_window_max", "ttl_seconds",
     "created_at", "updated_at", "last_accessed", "extraction_status", "context",
 )  # fmt: skip
+
+
+def _sessions_of(namespaces: Sequence[str] | None, user_id: str | None) -> FilterExpression | str:
+    """The filter of a listing: any of `namespaces` (None: all) and `user_id` (None: any)."""
+    expression: FilterExpression | str = "*"
+    if namespaces is not None:
+        expression = Tag("namespace") == list(namespaces)
+    if user_id is not None:
+        user = Tag("user_id") == user_id
+        expression = user if isinstance(expression, str) else expression & user
+    return expression
 
 
 def _decode(value: Any) -> str:
