@@ -13,6 +13,7 @@ from agent_memory_sdk.filters import FilterArg, filter_json
 from agent_memory_sdk.models import (
     AckResponse,
     CompactResponse,
+    FacetResponse,
     ForgetPolicy,
     ForgetResponse,
     MemoryPromptResponse,
@@ -68,6 +69,30 @@ class LongTermOps(OpsBase):
     def delete_long_term_memories(self, memory_ids: Sequence[str]) -> Op[AckResponse]:
         params = {"memory_ids": list(memory_ids)}
         return parse(AckResponse, (yield call("DELETE", "/v1/long-term-memory", params)))
+
+    def long_term_facets(
+        self,
+        fields: Sequence[str] = ("topics", "entities", "memory_type"),
+        namespace: FilterArg = None,
+        user_id: FilterArg = None,
+        session_id: FilterArg = None,
+        topics: FilterArg = None,
+        entities: FilterArg = None,
+        memory_type: FilterArg = None,
+        limit: int = 20,
+    ) -> Op[FacetResponse]:
+        """How many of the memories the filters match carry each value of `fields` (topics,
+        entities, memory_type, namespace, user_id, session_id), most frequent first."""
+        if namespace is None and self.config.default_namespace is not None:
+            namespace = {"eq": self.config.default_namespace}
+        filters = {
+            "namespace": namespace, "user_id": user_id, "session_id": session_id,
+            "topics": topics, "entities": entities, "memory_type": memory_type,
+        }  # fmt: skip
+        body: dict[str, Any] = {"fields": list(fields), "limit": limit}
+        body.update({k: filter_json(v) for k, v in filters.items() if v is not None})
+        reply = yield call("POST", "/v1/long-term-memory/facets", json=body)
+        return parse(FacetResponse, reply)
 
     def _search_body(
         self,

@@ -16,6 +16,7 @@ from agent_memory_sdk.models import (
     MemoryRecord,
     MemoryStrategyConfig,
     SessionListResponse,
+    SessionOverviewList,
     WorkingMemory,
     WorkingMemoryResponse,
 )
@@ -56,6 +57,19 @@ class WorkingMemoryOps(OpsBase):
         params = {"limit": limit, "offset": offset, "namespace": self._namespace(namespace)}
         reply = yield call("GET", "/v1/working-memory/", {**params, "user_id": user_id})
         return parse(SessionListResponse, reply)
+
+    def list_session_overviews(
+        self,
+        limit: int = 20,
+        offset: int = 0,
+        namespace: str | None = None,
+        user_id: str | None = None,
+    ) -> Op[SessionOverviewList]:
+        """Sessions, newest update first, with their window usage, TTL left and extraction
+        state; reading them does not touch the sessions."""
+        params = {"limit": limit, "offset": offset, "namespace": self._namespace(namespace)}
+        reply = yield call("GET", "/v1/sessions", {**params, "user_id": user_id})
+        return parse(SessionOverviewList, reply)
 
     def get_working_memory(
         self,

@@ -135,6 +135,44 @@ class SessionListResponse(BaseModel):
     total: int
 
 
+class SessionOverview(BaseModel):
+    """One session of GET /v1/sessions: its size against its window, not its messages."""
+
+    session_id: str
+    namespace: str | None = None
+    user_id: str | None = None
+    message_count: int = 0
+    tokens: int = 0
+    context_window_max: int | None = None
+    summarization_threshold_tokens: int | None = None
+    context_percentage_total_used: float | None = None
+    context_percentage_until_summarization: float | None = None
+    has_summary: bool = False
+    ttl_seconds: int | None = None
+    expires_in_seconds: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    last_accessed: datetime | None = None
+    extraction_status: dict[str, Any] | None = None
+
+
+class SessionOverviewList(BaseModel):
+    sessions: list[SessionOverview]
+    total: int
+
+
+class FacetCount(BaseModel):
+    value: str
+    count: int
+
+
+class FacetResponse(BaseModel):
+    """Answer of POST /v1/long-term-memory/facets: per field, its most frequent values."""
+
+    total: int
+    facets: dict[str, list[FacetCount]]
+
+
 class LegacyMemoryResponse(BaseModel):
     """Answer of the original GET /sessions/{id}/memory."""
 

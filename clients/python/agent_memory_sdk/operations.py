@@ -17,6 +17,7 @@ ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/v1/health"), ("GET", "/health"), ("GET", "/v1/health/live"),
         ("GET", "/v1/health/ready"), ("GET", "/metrics"),
         ("GET", "/v1/working-memory/"), ("GET", "/v1/working-memory/{session_id}"),
+        ("GET", "/v1/sessions"), ("POST", "/v1/long-term-memory/facets"),
         ("PUT", "/v1/working-memory/{session_id}"), ("DELETE", "/v1/working-memory/{session_id}"),
         ("GET", "/sessions/"), ("GET", "/sessions/{session_id}/memory"),
         ("POST", "/sessions/{session_id}/memory"), ("DELETE", "/sessions/{session_id}/memory"),

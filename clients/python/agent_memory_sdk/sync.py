@@ -81,6 +81,7 @@ class SyncMemoryAPIClient:
 
     # WorkingMemory
     list_sessions = _bind(Operations.list_sessions)
+    list_session_overviews = _bind(Operations.list_session_overviews)
     get_working_memory = _bind(Operations.get_working_memory)
     get_or_create_working_memory = _bind(Operations.get_or_create_working_memory)
     put_working_memory = _bind(Operations.put_working_memory)
@@ -102,6 +103,7 @@ class SyncMemoryAPIClient:
     legacy_search_long_term_memory = _bind(Operations.legacy_search_long_term_memory)
     forget_long_term_memories = _bind(Operations.forget_long_term_memories)
     compact_long_term_memories = _bind(Operations.compact_long_term_memories)
+    long_term_facets = _bind(Operations.long_term_facets)
     model_long_term_topics = _bind(Operations.model_long_term_topics)
     promote_working_memories_to_long_term = _bind(Operations.promote_working_memories_to_long_term)
     memory_prompt = _bind(Operations.memory_prompt)

@@ -94,6 +94,9 @@ async def _working_memory(client: MemoryAPIClient, namespace: str) -> None:
     assert [m.content for m in got.messages] == ["Noted: Porto."]
     listed = await client.list_sessions(user_id="sam")
     assert listed.sessions == ["s1"] and listed.total == 1
+    overview = await client.list_session_overviews(user_id="sam")
+    assert [s.session_id for s in overview.sessions] == ["s1"] and overview.total == 1
+    assert overview.sessions[0].message_count == len(replaced.messages) == 2
 
     # The original session routes
     assert (await client.legacy_list_sessions()).sessions == ["s1"]
@@ -125,6 +128,10 @@ async def _long_term_memory(client: MemoryAPIClient, namespace: str) -> None:
         user_id=UserId(any=["ann", "bob"]), limit=10,
     )  # fmt: skip
     assert {m.id for m in dated.memories} == {"porto", "cats", "bob"}
+    counts = await client.long_term_facets(["topics", "user_id"], user_id=UserId(eq="ann"))
+    assert counts.total == 2
+    assert {(c.value, c.count) for c in counts.facets["topics"]} >= {("home", 1), ("pets", 1)}
+    assert [(c.value, c.count) for c in counts.facets["user_id"]] == [("ann", 2)]
     original = await client.legacy_search_long_term_memory(
         "cello", namespace={"eq": namespace}, search_mode="keyword"
     )
