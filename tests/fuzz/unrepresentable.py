@@ -30,7 +30,8 @@ MUTATIONS: list[tuple[type, str]] = [
     (dict, _nested(DEEP)),
     (dict, _nested(DEEPER)),
 ]
-_turn = itertools.count()
+_calls = itertools.count()  # every other body is mutated
+_turn = itertools.count()  # which mutation comes next
 MARK = "\x00unrepresentable\x00"
 
 
@@ -58,7 +59,7 @@ def _replace_first(value: Any, kind: type) -> tuple[Any, bool]:
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     body = case.body
-    if not isinstance(body, dict | list) or next(_turn) % 2:
+    if not isinstance(body, dict | list) or next(_calls) % 2:
         return
     for _ in range(len(MUTATIONS)):
         kind, raw = MUTATIONS[next(_turn) % len(MUTATIONS)]
