@@ -3,43 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import importlib
 import json
 import logging
 import os
-import shutil
 import signal
-import sys
-import tempfile
-from collections.abc import Callable, Coroutine, Iterator
 from datetime import timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Literal, cast, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast, get_args
 
 import typer
 
 from agent_memory_server import __version__
+from agent_memory_server.cli_common import load_settings, progress_bar, run_async
 from agent_memory_server.cli_tokens import token_app
+from agent_memory_server.cli_transfer import transfer_app
 
 # Each command imports what it needs when it runs: `agent-memory version` and `--help` must not
 # pay for the web stack, the MCP SDK, Redis clients or models (seconds of imports).
 if TYPE_CHECKING:
-    from agent_memory_server.config import Settings
+    pass
 
 logger = logging.getLogger(__name__)
 
 app = typer.Typer(help="agent-memory-server: memory for AI agents.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
-
-
-def _settings() -> Settings:
-    from agent_memory_server.config import Settings  # noqa: PLC0415
-    from agent_memory_server.logs import configure_logging  # noqa: PLC0415
-
-    settings = Settings()
-    configure_logging(settings)  # stderr: stdout is reserved for protocol frames in stdio mode
-    return settings
+app.add_typer(transfer_app)  # export, import: top-level commands
 
 
 @app.command()
@@ -61,7 +49,7 @@ def api(
     from agent_memory_server.errors import ConfigurationError  # noqa: PLC0415
     from agent_memory_server.services.auth import exposure_warning  # noqa: PLC0415
 
-    settings = _settings()
+    settings = load_settings()
     host = host or settings.host
     port = port or settings.port
     settings = settings.model_copy(update={"host": host})  # the /ui switch reads the bind host
@@ -110,17 +98,17 @@ def mcp(
     from agent_memory_server.mcp.run import serve_http, serve_stdio  # noqa: PLC0415
     from agent_memory_server.services.auth import exposure_warning  # noqa: PLC0415
 
-    settings = _settings()
+    settings = load_settings()
     transport = cast(HttpTransport, mode)
     try:
         if mode == "stdio":
-            _run(lambda: serve_stdio(settings))
+            run_async(lambda: serve_stdio(settings))
         else:
             bind = host or settings.host
             warning = exposure_warning(settings, bind)
             if warning:
                 logger.warning(warning)
-            _run(lambda: serve_http(settings, transport, bind, port or settings.mcp_port))
+            run_async(lambda: serve_http(settings, transport, bind, port or settings.mcp_port))
     except (KeyboardInterrupt, asyncio.CancelledError):
         pass
 
@@ -142,7 +130,7 @@ def task_worker(
     from agent_memory_server.resources import open_resources, warm_models  # noqa: PLC0415
     from agent_memory_server.tasks.worker import run_worker  # noqa: PLC0415
 
-    settings = _settings()
+    settings = load_settings()
 
     async def main() -> None:
         task = asyncio.current_task()
@@ -160,28 +148,6 @@ def task_worker(
         raise typer.Exit(1) from e
     except (KeyboardInterrupt, asyncio.CancelledError):
         pass
-
-
-def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    from agent_memory_server.errors import MemoryServerError  # noqa: PLC0415
-
-    try:
-        asyncio.run(main())
-    except MemoryServerError as e:  # a bad setting or request: its message, no traceback
-        typer.echo(f"error: {e.message}", err=True)
-        raise typer.Exit(1) from e
-
-
-@contextlib.contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr (stdout may carry data), fed with (done, total)."""
-    with typer.progressbar(length=1, label=label, file=sys.stderr) as bar:
-
-        def update(done: int, total: int) -> None:
-            bar.length = max(total, 1)
-            bar.update(done - bar.pos)
-
-        yield update
 
 
 @app.command()
@@ -210,7 +176,7 @@ def search(
         user_id=TagFilter(eq=user_id) if user_id else None,
         topics=TagFilter(any=topics) if topics else None,
     )
-    settings = _settings()
+    settings = load_settings()
 
     async def main() -> None:
         async with open_resources(settings) as resources:
@@ -224,7 +190,7 @@ def search(
                 f"{m.score:7.3f}  {m.id}  [{m.namespace or '-'}/{m.user_id or '-'}]  {m.text}"
             )
 
-    _run(main)
+    run_async(main)
 
 
 @app.command("rebuild-index")
@@ -233,15 +199,15 @@ def rebuild_index_command() -> None:
     from agent_memory_server.resources import open_resources  # noqa: PLC0415
     from agent_memory_server.services.maintenance import rebuild_index  # noqa: PLC0415
 
-    settings = _settings()
+    settings = load_settings()
 
     async def main() -> None:
         async with open_resources(settings, check_index=False) as resources:
-            with _progress("re-embedding") as progress:
+            with progress_bar("re-embedding") as progress:
                 count = await rebuild_index(resources, progress)
         typer.echo(f"re-embedded {count} memories with {resources.embedder.name}")
 
-    _run(main)
+    run_async(main)
 
 
 @app.command("migrate-memories")
@@ -250,14 +216,14 @@ def migrate_memories() -> None:
     from agent_memory_server.resources import open_resources  # noqa: PLC0415
     from agent_memory_server.services.maintenance import migrate  # noqa: PLC0415
 
-    settings = _settings()
+    settings = load_settings()
 
     async def main() -> None:
         async with open_resources(settings, check_index=False) as resources:
             version = await migrate(resources, typer.echo)
         typer.echo(f"schema version {version}")
 
-    _run(main)
+    run_async(main)
 
 
 @app.command("erase-user")
@@ -273,7 +239,7 @@ def erase_user_command(
     from agent_memory_server.resources import open_resources  # noqa: PLC0415
     from agent_memory_server.services.erasure import erase_user  # noqa: PLC0415
 
-    settings = _settings()
+    settings = load_settings()
 
     async def main() -> None:
         async with open_resources(settings) as resources:
@@ -283,7 +249,7 @@ def erase_user_command(
             f"{result.memories_deleted} memories, {result.summaries_deleted} summaries"
         )
 
-    _run(main)
+    run_async(main)
 
 
 @app.command("model-topics")
@@ -302,7 +268,7 @@ def model_topics_command(
     request = TopicModelRequest(
         namespace=namespace, user_id=user_id, min_topic_size=min_topic_size, apply=apply
     )
-    settings = _settings()
+    settings = load_settings()
 
     async def main() -> None:
         async with open_resources(settings) as resources:
@@ -316,7 +282,7 @@ def model_topics_command(
         if apply:
             typer.echo(f"labelled {result.applied} memories")
 
-    _run(main)
+    run_async(main)
 
 
 def _parse_task_args(pairs: list[str]) -> dict[str, Any]:
@@ -351,84 +317,13 @@ def schedule_task(
         raise typer.BadParameter(f"cannot import {task_path!r}: {e}", param_hint="TASK_PATH") from e
     kwargs = _parse_task_args(arg or [])
     from agent_memory_server.resources import open_resources  # noqa: PLC0415
-    from agent_memory_server.tasks.scheduler import enqueue  # noqa: PLC0415
+    from agent_memory_server.services.scheduler import enqueue  # noqa: PLC0415
 
-    settings = _settings()
+    settings = load_settings()
 
     async def main() -> None:
         async with open_resources(settings) as resources:
             execution = await enqueue(resources, function, **kwargs)
         typer.echo(f"scheduled {task_path} as {execution.key}")
 
-    _run(main)
-
-
-@contextlib.contextmanager
-def _output(path: Path | None) -> Iterator[BinaryIO]:
-    if path is None:
-        yield sys.stdout.buffer
-        sys.stdout.buffer.flush()
-        return
-    with path.open("wb") as file:
-        yield file
-
-
-@app.command("export")
-def export_command(
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here instead of to stdout")
-    ] = None,
-    namespace: Annotated[str | None, typer.Option(help="Only this namespace")] = None,
-    user_id: Annotated[str | None, typer.Option(help="Only this user's memories")] = None,
-) -> None:
-    """Write long-term memories as JSON Lines: one whole record a line, no vectors."""
-    from agent_memory_server.resources import open_resources  # noqa: PLC0415
-    from agent_memory_server.services.transfer import export_records, to_line  # noqa: PLC0415
-
-    settings = _settings()
-    count = 0
-
-    async def main(out: BinaryIO) -> None:
-        nonlocal count
-        # The index is not read: exporting works whichever embedder built it.
-        async with open_resources(settings, check_index=False) as resources:
-            with _progress("exporting") as progress:
-                async for record in export_records(resources, namespace, user_id, progress):
-                    out.write(to_line(record).encode() + b"\n")
-                    count += 1
-
-    with _output(output) as out:
-        _run(lambda: main(out))
-    typer.echo(f"exported {count} memories", err=True)
-
-
-@contextlib.contextmanager
-def _input(path: Path) -> Iterator[Path]:
-    """The file to import; `-` spools stdin to a temporary file (the file is read twice)."""
-    if str(path) != "-":
-        yield path
-        return
-    with tempfile.NamedTemporaryFile(prefix="agent-memory-import-", suffix=".jsonl") as spool:
-        shutil.copyfileobj(sys.stdin.buffer, spool)
-        spool.flush()
-        yield Path(spool.name)
-
-
-@app.command("import")
-def import_command(
-    path: Annotated[Path, typer.Argument(help="A file from `agent-memory export`, or - for stdin")],
-) -> None:
-    """Store the records of an export file by id, every field kept; texts are re-embedded."""
-    from agent_memory_server.resources import open_resources  # noqa: PLC0415
-    from agent_memory_server.services.transfer import import_records  # noqa: PLC0415
-
-    settings = _settings()
-
-    async def main(source: Path) -> None:
-        async with open_resources(settings) as resources:
-            with _progress("importing") as progress:
-                count = await import_records(resources, source, progress)
-        typer.echo(f"imported {count} memories (embedded with {resources.embedder.name})")
-
-    with _input(path) as source:
-        _run(lambda: main(source))
+    run_async(main)

@@ -20,7 +20,7 @@ from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import redaction, tenancy
 from agent_memory_server.services.enrichment import enrich, needs_enrichment
-from agent_memory_server.tasks.scheduler import schedule_after_write
+from agent_memory_server.services.scheduler import schedule_after_write
 
 _SPACE = re.compile(r"\s+")
 

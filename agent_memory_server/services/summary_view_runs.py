@@ -17,9 +17,9 @@ from agent_memory_server.models.common import utcnow
 from agent_memory_server.models.summary_views import Task, TaskStatus
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import tenancy
+from agent_memory_server.services.scheduler import enqueue
 from agent_memory_server.services.summary_views import get_view, list_views, refresh_view
 from agent_memory_server.storage.summary_views import SummaryViewStore
-from agent_memory_server.tasks.scheduler import enqueue
 
 logger = logging.getLogger(__name__)
 

@@ -35,9 +35,12 @@ from agent_memory_server.services import redaction, tenancy
 from agent_memory_server.services.extraction import check_custom_prompt
 from agent_memory_server.services.long_term import refused_records
 from agent_memory_server.services.promotion import carried_memories, message_records
+from agent_memory_server.services.scheduler import (
+    schedule_session_processing,
+    schedule_summarization,
+)
 from agent_memory_server.services.summarization import budget_for
 from agent_memory_server.storage.working import MAX_LIST_OFFSET, AppendResult, SessionRef
-from agent_memory_server.tasks.scheduler import schedule_session_processing, schedule_summarization
 
 
 @dataclass(frozen=True)

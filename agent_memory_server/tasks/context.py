@@ -50,6 +50,6 @@ Caller = dict[str, Any] | None
 
 @contextmanager
 def as_caller(caller: Caller) -> Iterator[None]:
-    """Run a task body as the caller that queued it (tasks/scheduler.py sends `caller`)."""
+    """Run a task body as the caller that queued it (services/scheduler.py sends `caller`)."""
     with tenancy.acting_as(tenancy.from_wire(caller)):
         yield

@@ -28,10 +28,10 @@ from agent_memory_server.models.maintenance import ForgetPolicy, TopicModelReque
 from agent_memory_server.resources import Resources
 from agent_memory_server.services.compaction import CompactionResult, compact
 from agent_memory_server.services.forgetting import ForgetResult, forget
+from agent_memory_server.services.scheduler import enqueue
 from agent_memory_server.services.topic_model import model_topics
 from agent_memory_server.storage import maintenance_keys
 from agent_memory_server.tasks.context import Caller, as_caller, current_resources, default_retry
-from agent_memory_server.tasks.scheduler import enqueue
 
 logger = logging.getLogger(__name__)
 

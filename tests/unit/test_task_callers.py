@@ -1,4 +1,4 @@
-"""Every task takes the caller that queued it (tasks/scheduler.py sends `caller` with each)."""
+"""Every task takes the caller that queued it (services/scheduler.py sends `caller` with each)."""
 
 from __future__ import annotations
 
