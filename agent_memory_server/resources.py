@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from docket import Docket
@@ -28,6 +28,7 @@ from agent_memory_server.providers.tokens import Tokenizers
 from agent_memory_server.providers.topics import DEFAULT_TOPIC_LABELS, EmbeddingTopicExtractor
 from agent_memory_server.storage.connection import check_modules, connect
 from agent_memory_server.storage.embedded import EmbeddedRedis
+from agent_memory_server.storage.jobs import JobStore
 from agent_memory_server.storage.keys import Keys
 from agent_memory_server.storage.long_term import LongTermStore
 from agent_memory_server.storage.schema import VectorIndexParams
@@ -57,6 +58,10 @@ class Resources:
     topics: EmbeddingTopicExtractor | None
     tagger: LLMTagger | None
     metrics: Metrics
+    jobs: JobStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.jobs = JobStore(self.redis, self.keys)
 
 
 @asynccontextmanager

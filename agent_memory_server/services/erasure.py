@@ -14,7 +14,7 @@ from agent_memory_server.resources import Resources
 from agent_memory_server.services import tenancy
 from agent_memory_server.services.compaction import records_in_scope, scope_filter
 from agent_memory_server.services.long_term import delete_memories
-from agent_memory_server.storage.summary_keys import partition_digest
+from agent_memory_server.storage.keys import partition_digest
 from agent_memory_server.storage.summary_views import SummaryViewStore
 
 ROUNDS = 5

@@ -52,7 +52,7 @@ from agent_memory_server.storage.filters import (
     numeric_expression,
     tag_expression,
 )
-from agent_memory_server.storage.summary_keys import partition_digest
+from agent_memory_server.storage.keys import partition_digest
 from agent_memory_server.storage.summary_views import SummaryViewStore, group_counts
 
 logger = logging.getLogger(__name__)

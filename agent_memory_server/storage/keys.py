@@ -1,13 +1,32 @@
-"""Every Redis key, prefix and index name the server uses, built in one place."""
+"""Every Redis key, prefix and index name the server uses, built in one place.
+
+tests/unit/test_keys_and_config.py pins each of them: a key that changes is a migration.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
 def _part(value: str) -> str:
     """Escape a key component so that ':' inside ids cannot collide with the separator."""
     return value.replace("%", "%25").replace(":", "%3A")
+
+
+def _owner(namespace: str | None, user_id: str | None) -> str:
+    """The owner segment of a key: namespace and user, '-' for none."""
+    ns = "-" if namespace is None else "n" + _part(namespace)
+    user = "-" if user_id is None else "u" + _part(user_id)
+    return f"{ns}:{user}"
+
+
+def partition_digest(group: Mapping[str, str]) -> str:
+    """Stable id of a summary view's partition: the same group values give the same digest."""
+    canonical = json.dumps(sorted(group.items()), ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -39,10 +58,8 @@ class Keys:
     ) -> str:
         """Marker: a processing task of this session and owner, queued by this caller (a
         principal's name; None: unconfined), is queued and has not started."""
-        ns = "-" if namespace is None else "n" + _part(namespace)
-        user = "-" if user_id is None else "u" + _part(user_id)
         by = "-" if caller is None else "c" + _part(caller)
-        return f"{self.prefix}:wm_queued:{ns}:{user}:{_part(session_id)}:{by}"
+        return f"{self.prefix}:wm_queued:{_owner(namespace, user_id)}:{_part(session_id)}:{by}"
 
     @property
     def long_term_prefix(self) -> str:
@@ -61,9 +78,7 @@ class Keys:
 
     def memory_hash(self, namespace: str | None, user_id: str | None, digest: str) -> str:
         """Content-hash dedup pointer: (namespace, user, hash of text) -> record id."""
-        ns = "-" if namespace is None else "n" + _part(namespace)
-        user = "-" if user_id is None else "u" + _part(user_id)
-        return f"{self.prefix}:ltm_hash:{ns}:{user}:{digest}"
+        return f"{self.prefix}:ltm_hash:{_owner(namespace, user_id)}:{digest}"
 
     @property
     def embedder_info(self) -> str:
@@ -82,3 +97,36 @@ class Keys:
     @property
     def schema_version(self) -> str:
         return f"{self.prefix}:schema_version"
+
+    # Summary views: every key under `<prefix>:sv:`, outside the prefixes of the indexes.
+
+    @property
+    def summary_views(self) -> str:
+        """Set of the ids of every summary view."""
+        return f"{self.prefix}:sv:views"
+
+    def summary_view(self, view_id: str) -> str:
+        """JSON document of one view's definition."""
+        return f"{self.prefix}:sv:view:{_part(view_id)}"
+
+    def summary_partitions(self, view_id: str) -> str:
+        """Set of the partition digests stored for a view."""
+        return f"{self.prefix}:sv:parts:{_part(view_id)}"
+
+    def summary_partition(self, view_id: str, digest: str) -> str:
+        """JSON document of one partition's result."""
+        return f"{self.prefix}:sv:part:{_part(view_id)}:{digest}"
+
+    def summary_task(self, task_id: str) -> str:
+        """JSON document of one background task (a full run of a view)."""
+        return f"{self.prefix}:sv:task:{_part(task_id)}"
+
+    # The periodic maintenance jobs (compaction, forgetting, summary view refresh).
+
+    def job_last_run(self, job: str) -> str:
+        """When `job` last started (epoch seconds); expires when its interval has passed."""
+        return f"{self.prefix}:maintenance:{_part(job)}:last_run"
+
+    def job_task(self, job: str, namespace: str | None = None, user_id: str | None = None) -> str:
+        """Docket task key: at most one queued run of `job` per scope."""
+        return f"{self.prefix}:maintenance:{_part(job)}:{_owner(namespace, user_id)}"

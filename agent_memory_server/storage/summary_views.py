@@ -18,7 +18,6 @@ from redis.asyncio import Redis
 from redisvl.query.filter import FilterExpression
 
 from agent_memory_server.errors import BackendUnavailable
-from agent_memory_server.storage import summary_keys
 from agent_memory_server.storage.keys import Keys
 
 # Write a partition only if its view still exists; remember it in the view's partition set.
@@ -64,31 +63,31 @@ class SummaryViewStore:
 
     async def put_view(self, view_id: str, doc: dict[str, Any]) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.json().set(summary_keys.view(self.keys, view_id), "$", doc)
-            pipe.sadd(summary_keys.views(self.keys), view_id)
+            pipe.json().set(self.keys.summary_view(view_id), "$", doc)
+            pipe.sadd(self.keys.summary_views, view_id)
             await pipe.execute()
 
     async def get_view(self, view_id: str) -> dict[str, Any] | None:
-        doc = await self.redis.json().get(summary_keys.view(self.keys, view_id))
+        doc = await self.redis.json().get(self.keys.summary_view(view_id))
         return doc if isinstance(doc, dict) else None
 
     async def list_views(self) -> list[dict[str, Any]]:
-        ids = sorted(_text(i) for i in await self.redis.smembers(summary_keys.views(self.keys)))
+        ids = sorted(_text(i) for i in await self.redis.smembers(self.keys.summary_views))
         if not ids:
             return []
-        raw = await self.redis.json().mget([summary_keys.view(self.keys, i) for i in ids], "$")
+        raw = await self.redis.json().mget([self.keys.summary_view(i) for i in ids], "$")
         return _docs(raw)
 
     async def delete_view(self, view_id: str) -> bool:
         """Delete a view and every partition result stored for it; False if it did not exist."""
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.delete(summary_keys.view(self.keys, view_id))
-            pipe.srem(summary_keys.views(self.keys), view_id)
+            pipe.delete(self.keys.summary_view(view_id))
+            pipe.srem(self.keys.summary_views, view_id)
             existed, _ = await pipe.execute()
         # Partitions can no longer be written (the view is gone): remove those already stored.
         digests = await self.partition_digests(view_id)
         await self.drop_partitions(view_id, digests)
-        await self.redis.delete(summary_keys.partitions(self.keys, view_id))
+        await self.redis.delete(self.keys.summary_partitions(view_id))
         return bool(existed)
 
     # --- partition results -----------------------------------------------------------------
@@ -96,18 +95,18 @@ class SummaryViewStore:
     async def put_partition(self, view_id: str, digest: str, doc: dict[str, Any]) -> bool:
         """Store a partition result; False (nothing written) when the view was deleted."""
         keys = [
-            summary_keys.view(self.keys, view_id),
-            summary_keys.partition(self.keys, view_id, digest),
-            summary_keys.partitions(self.keys, view_id),
+            self.keys.summary_view(view_id),
+            self.keys.summary_partition(view_id, digest),
+            self.keys.summary_partitions(view_id),
         ]
         return bool(await self._put_partition(keys=keys, args=[json.dumps(doc), digest]))
 
     async def get_partition(self, view_id: str, digest: str) -> dict[str, Any] | None:
-        doc = await self.redis.json().get(summary_keys.partition(self.keys, view_id, digest))
+        doc = await self.redis.json().get(self.keys.summary_partition(view_id, digest))
         return doc if isinstance(doc, dict) else None
 
     async def partition_digests(self, view_id: str) -> set[str]:
-        members = await self.redis.smembers(summary_keys.partitions(self.keys, view_id))
+        members = await self.redis.smembers(self.keys.summary_partitions(view_id))
         return {_text(m) for m in members}
 
     async def list_partitions(self, view_id: str, batch: int = 1000) -> list[dict[str, Any]]:
@@ -115,7 +114,7 @@ class SummaryViewStore:
         docs: list[dict[str, Any]] = []
         for start in range(0, len(digests), batch):
             chunk = digests[start : start + batch]
-            keys = [summary_keys.partition(self.keys, view_id, d) for d in chunk]
+            keys = [self.keys.summary_partition(view_id, d) for d in chunk]
             docs.extend(_docs(await self.redis.json().mget(keys, "$")))
         return docs
 
@@ -127,8 +126,8 @@ class SummaryViewStore:
             chunk = ordered[start : start + 1000]
             async with self.redis.pipeline(transaction=False) as pipe:
                 for digest in chunk:
-                    pipe.delete(summary_keys.partition(self.keys, view_id, digest))
-                pipe.srem(summary_keys.partitions(self.keys, view_id), *chunk)
+                    pipe.delete(self.keys.summary_partition(view_id, digest))
+                pipe.srem(self.keys.summary_partitions(view_id), *chunk)
                 results = await pipe.execute()
             dropped += sum(int(r) for r in results[:-1])
         return dropped
@@ -136,10 +135,10 @@ class SummaryViewStore:
     # --- tasks -----------------------------------------------------------------------------
 
     async def put_task(self, task_id: str, doc: dict[str, Any]) -> None:
-        await self.redis.json().set(summary_keys.task(self.keys, task_id), "$", doc)
+        await self.redis.json().set(self.keys.summary_task(task_id), "$", doc)
 
     async def get_task(self, task_id: str) -> dict[str, Any] | None:
-        doc = await self.redis.json().get(summary_keys.task(self.keys, task_id))
+        doc = await self.redis.json().get(self.keys.summary_task(task_id))
         return doc if isinstance(doc, dict) else None
 
     async def update_task(
@@ -147,7 +146,7 @@ class SummaryViewStore:
     ) -> bool:
         """Set fields of a task (None removes one); False when the task does not exist."""
         done = await self._update_task(
-            keys=[summary_keys.task(self.keys, task_id)],
+            keys=[self.keys.summary_task(task_id)],
             args=[json.dumps(fields), ttl_seconds or 0],
         )
         return bool(done)

@@ -30,7 +30,6 @@ from agent_memory_server.services.compaction import CompactionResult, compact
 from agent_memory_server.services.forgetting import ForgetResult, forget
 from agent_memory_server.services.scheduler import enqueue
 from agent_memory_server.services.topic_model import model_topics
-from agent_memory_server.storage import maintenance_keys
 from agent_memory_server.tasks.context import Caller, as_caller, current_resources, default_retry
 
 logger = logging.getLogger(__name__)
@@ -116,8 +115,7 @@ async def due(perpetual: Perpetual, resources: Resources, job: str, minutes: flo
     if minutes is None or minutes <= 0:
         perpetual.cancel()
         return False
-    key = maintenance_keys.last_run(resources.keys, job)
-    return await maintenance_keys.claim_run(resources.redis, key, time.time(), minutes * 60)
+    return await resources.jobs.claim_run(job, time.time(), minutes * 60)
 
 
 async def periodic_compaction(
@@ -130,7 +128,7 @@ async def periodic_compaction(
         perpetual, resources, COMPACTION, resources.settings.compaction_interval_minutes
     ):
         return False
-    key = maintenance_keys.task(resources.keys, COMPACTION)
+    key = resources.keys.job_task(COMPACTION)
     await enqueue(resources, compact_long_term_memory, None, None, key=key)
     return True
 
@@ -149,7 +147,7 @@ async def periodic_forgetting(
     minutes = settings.forgetting_interval_minutes if policy is not None else None
     if not await due(perpetual, resources, FORGETTING, minutes) or policy is None:
         return False
-    key = maintenance_keys.task(resources.keys, FORGETTING)
+    key = resources.keys.job_task(FORGETTING)
     await enqueue(resources, forget_long_term_memory, policy, key=key, budget_per_owner=True)
     return True
 

@@ -11,7 +11,6 @@ from docket import Perpetual
 from agent_memory_server.config import Settings
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.services.compaction import find_semantic_duplicate
-from agent_memory_server.storage import maintenance_keys
 from agent_memory_server.tasks.maintenance_tasks import (
     compact_long_term_memory,
     periodic_compaction,
@@ -244,7 +243,7 @@ async def test_periodic_compaction_ticks(
         await _five_copies(app)
         tick = Perpetual()
         assert await periodic_compaction(perpetual=tick, resources=resources) is True
-        key = maintenance_keys.last_run(resources.keys, "compaction")
+        key = resources.keys.job_last_run("compaction")
         ttl = await resources.redis.pttl(key)
         assert 29 * 60_000 < ttl <= 30 * 60_000
         # until the interval has passed, the next ticks do nothing

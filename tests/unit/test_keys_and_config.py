@@ -6,7 +6,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from agent_memory_server.config import Settings
-from agent_memory_server.storage.keys import Keys
+from agent_memory_server.storage.keys import Keys, partition_digest
 
 
 def test_namespace_is_part_of_the_key_and_separators_are_escaped() -> None:
@@ -34,3 +34,44 @@ def test_bad_settings_are_refused() -> None:
         Settings(_env_file=None, key_prefix="has space")  # type: ignore[call-arg]
     with pytest.raises(ValidationError):
         Settings(_env_file=None, summarization_threshold=1.5)  # type: ignore[call-arg]
+
+
+def test_every_key_the_server_writes_is_pinned() -> None:
+    """Every key builder of storage/keys.py, with its exact output: a key that changes strands
+    what is stored under the old one (a migration), so it must change here on purpose."""
+    k = Keys("p")
+    pinned = {
+        k.working_memory_prefix: "p:wm:",
+        k.working_memory_index: "p:wm_idx",
+        k.working_memory("n:1", "s"): "p:wm:nn%3A1:s",
+        k.working_memory(None, "s%"): "p:wm:-:s%25",
+        k.summarization_task("n", "s"): "p:summarize:nn:s",
+        k.session_queued("n", "u", "s", "alice"): "p:wm_queued:nn:uu:s:calice",
+        k.session_queued(None, None, "s", None): "p:wm_queued:-:-:s:-",
+        k.long_term_prefix: "p:ltm:",
+        k.long_term_index: "p:ltm_idx",
+        k.long_term("m:1"): "p:ltm:m%3A1",
+        k.long_term_access("m"): "p:ltm_access:m",
+        k.memory_hash("n", None, "abc"): "p:ltm_hash:nn:-:abc",
+        k.embedder_info: "p:ltm_embedder",
+        k.auth_token("d"): "p:auth_token:d",
+        k.auth_token_ids: "p:auth_token_ids",
+        k.schema_version: "p:schema_version",
+        k.summary_views: "p:sv:views",
+        k.summary_view("v"): "p:sv:view:v",
+        k.summary_partitions("v"): "p:sv:parts:v",
+        k.summary_partition("v", "d"): "p:sv:part:v:d",
+        k.summary_task("t"): "p:sv:task:t",
+        k.job_last_run("compaction"): "p:maintenance:compaction:last_run",
+        k.job_task("forgetting"): "p:maintenance:forgetting:-:-",
+        k.job_task("compaction", "n", "u"): "p:maintenance:compaction:nn:uu",
+    }
+    for built, expected in pinned.items():
+        assert built == expected
+    builders = {
+        name for name in dir(Keys) if not name.startswith("_") and name != "prefix"
+    }  # every public builder is pinned above: count them
+    assert len(builders) == 21, sorted(builders)
+    assert partition_digest({"user_id": "a", "namespace": "n"}) == partition_digest(
+        {"namespace": "n", "user_id": "a"}
+    )
