@@ -29,6 +29,7 @@ from agent_memory_server.resources import Resources
 from agent_memory_server.storage.embedded import EmbeddedRedis, find_binaries
 from tests.support.hermetic import CHILD_CWD, TestSettings, free_port, scrub_environment
 from tests.support.llm_stub import LLMStub
+from tests.support.processes import SERVER_START_SECONDS
 
 ROOT = Path(__file__).resolve().parent.parent
 CALLER_ENV = scrub_environment()
@@ -167,7 +168,7 @@ def server_process(redis_url: str, shared_data_dir: Path) -> Iterator[Callable[.
         )  # fmt: skip
         processes.append(process)
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + SERVER_START_SECONDS
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise RuntimeError(process.stderr.read().decode() if process.stderr else "died")
@@ -176,7 +177,7 @@ def server_process(redis_url: str, shared_data_dir: Path) -> Iterator[Callable[.
                     return url
             except httpx.TransportError:
                 time.sleep(0.1)
-        raise RuntimeError("server did not start in 60 s")
+        raise RuntimeError(f"server did not start in {SERVER_START_SECONDS} s")
 
     yield start
     for process in processes:

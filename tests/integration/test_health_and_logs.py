@@ -22,6 +22,7 @@ from agent_memory_server.config import Settings
 from agent_memory_server.tasks.worker import run_worker
 from tests.conftest import AppClient
 from tests.support.hermetic import CHILD_CWD, free_port
+from tests.support.processes import SERVER_START_SECONDS
 
 
 async def _ready_status(app: AppClient, wanted: int, seconds: float = 20) -> httpx.Response:
@@ -93,10 +94,10 @@ def logging_server(
             )  # fmt: skip
         processes.append(process)
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + SERVER_START_SECONDS
         while True:
             assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "server did not start in 60 s"
+            assert time.monotonic() < deadline, f"no answer in {SERVER_START_SECONDS} s"
             try:
                 if httpx.get(f"{url}/v1/health/live", timeout=1).status_code == 200:
                     break
