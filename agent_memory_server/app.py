@@ -29,9 +29,9 @@ from agent_memory_server.api.routes import (
     working_memory,
 )
 from agent_memory_server.config import Settings
-from agent_memory_server.http_auth import AuthMiddleware
-from agent_memory_server.http_limits import BodySizeLimit
-from agent_memory_server.http_observer import RequestObserver
+from agent_memory_server.http.auth import AuthMiddleware
+from agent_memory_server.http.limits import BodySizeLimit
+from agent_memory_server.http.observer import RequestObserver
 from agent_memory_server.logs import configure_logging
 from agent_memory_server.mcp.http import namespaced_routes, transport_app, transport_paths
 from agent_memory_server.mcp.server import create_mcp_server

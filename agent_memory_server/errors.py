@@ -2,7 +2,7 @@
 
 Each kind carries its HTTP status (REST, and the HTTP middleware), its MCP label and advice
 (a tool error reads `<label>: <message>. <advice>`) and the level it is logged at; api/errors.py,
-mcp/errors.py and http_auth.py read them from here, so a new kind is answered alike everywhere.
+mcp/errors.py and http/auth.py read them from here, so a new kind is answered alike everywhere.
 """
 
 from __future__ import annotations

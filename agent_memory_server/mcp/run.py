@@ -22,9 +22,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from agent_memory_server.config import Settings
-from agent_memory_server.http_auth import AuthMiddleware
-from agent_memory_server.http_limits import BodySizeLimit
-from agent_memory_server.http_observer import RequestObserver
+from agent_memory_server.http.auth import AuthMiddleware
+from agent_memory_server.http.limits import BodySizeLimit
+from agent_memory_server.http.observer import RequestObserver
 from agent_memory_server.mcp.http import HttpTransport, standalone_app
 from agent_memory_server.mcp.server import create_mcp_server
 from agent_memory_server.metrics import CONTENT_TYPE

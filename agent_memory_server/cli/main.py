@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, cast, get_args
 import typer
 
 from agent_memory_server import __version__
-from agent_memory_server.cli_common import load_settings, progress_bar, run_async
-from agent_memory_server.cli_tokens import token_app
-from agent_memory_server.cli_transfer import transfer_app
+from agent_memory_server.cli.common import load_settings, progress_bar, run_async
+from agent_memory_server.cli.tokens import token_app
+from agent_memory_server.cli.transfer import transfer_app
 
 # Each command imports what it needs when it runs: `agent-memory version` and `--help` must not
 # pay for the web stack, the MCP SDK, Redis clients or models (seconds of imports).

@@ -12,7 +12,7 @@ from typing import Annotated, BinaryIO
 
 import typer
 
-from agent_memory_server.cli_common import load_settings, progress_bar, run_async
+from agent_memory_server.cli.common import load_settings, progress_bar, run_async
 
 transfer_app = typer.Typer()
 
