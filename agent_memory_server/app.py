@@ -18,13 +18,13 @@ from agent_memory_server.api.fast_reads import WorkingMemoryReads
 from agent_memory_server.api.routes import (
     health,
     long_term,
-    maintenance,
     metrics,
     overview,
     prompt,
     sessions,
     summary_views,
     tasks,
+    upkeep,
     users,
     working_memory,
 )
@@ -96,7 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(sessions.router)
     app.include_router(overview.router)  # before long_term: its POST /facets is fixed
     app.include_router(long_term.router)
-    app.include_router(maintenance.router)
+    app.include_router(upkeep.router)
     app.include_router(prompt.router)
     app.include_router(summary_views.router)
     app.include_router(tasks.router)

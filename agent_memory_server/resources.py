@@ -24,7 +24,7 @@ from agent_memory_server.providers.entities import (
 )
 from agent_memory_server.providers.llm import ChatModel, create_chat_model
 from agent_memory_server.providers.llm_tagger import LLMTagger
-from agent_memory_server.providers.tokens import Tokenizers
+from agent_memory_server.providers.token_counts import Tokenizers
 from agent_memory_server.providers.topics import DEFAULT_TOPIC_LABELS, EmbeddingTopicExtractor
 from agent_memory_server.storage.connection import check_modules, connect
 from agent_memory_server.storage.embedded import EmbeddedRedis

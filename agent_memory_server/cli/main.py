@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, cast, get_args
 import typer
 
 from agent_memory_server import __version__
+from agent_memory_server.cli.api_tokens import token_app
 from agent_memory_server.cli.common import load_settings, progress_bar, run_async
-from agent_memory_server.cli.tokens import token_app
 from agent_memory_server.cli.transfer import transfer_app
 
 # Each command imports what it needs when it runs: `agent-memory version` and `--help` must not
@@ -197,7 +197,7 @@ def search(
 def rebuild_index_command() -> None:
     """Recreate the long-term index for the configured embedder and re-embed every record."""
     from agent_memory_server.resources import open_resources  # noqa: PLC0415
-    from agent_memory_server.services.maintenance import rebuild_index  # noqa: PLC0415
+    from agent_memory_server.services.index_admin import rebuild_index  # noqa: PLC0415
 
     settings = load_settings()
 
@@ -214,7 +214,7 @@ def rebuild_index_command() -> None:
 def migrate_memories() -> None:
     """Apply pending long-term memory schema migrations (safe to run again)."""
     from agent_memory_server.resources import open_resources  # noqa: PLC0415
-    from agent_memory_server.services.maintenance import migrate  # noqa: PLC0415
+    from agent_memory_server.services.index_admin import migrate  # noqa: PLC0415
 
     settings = load_settings()
 
@@ -261,9 +261,9 @@ def model_topics_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
 ) -> None:
     """Find the topics of a scope's memories with BERTopic (the bertopic extra)."""
-    from agent_memory_server.models.maintenance import TopicModelRequest  # noqa: PLC0415
+    from agent_memory_server.models.upkeep import TopicModelRequest  # noqa: PLC0415
     from agent_memory_server.resources import open_resources  # noqa: PLC0415
-    from agent_memory_server.services.topic_model import model_topics  # noqa: PLC0415
+    from agent_memory_server.services.corpus_topics import model_topics  # noqa: PLC0415
 
     request = TopicModelRequest(
         namespace=namespace, user_id=user_id, min_topic_size=min_topic_size, apply=apply

@@ -31,7 +31,7 @@ _STOPWORDS = frozenset(
 MAX_UNITS = 2000  # newest sentences the greedy selection considers
 
 
-def _content_words(sentence: str) -> dict[str, float]:
+def content_words(sentence: str) -> dict[str, float]:
     """Content words of a sentence with their weight: names, numbers and dates weigh more."""
     words: dict[str, float] = {}
     for match in _WORD.finditer(sentence):
@@ -66,7 +66,7 @@ def extractive_summary(
     units.extend(fresh[-MAX_UNITS:])
     if not units:
         return ""
-    bags = [_content_words(unit) for unit in units]
+    bags = [content_words(unit) for unit in units]
     document_frequency = Counter(word for bag in bags for word in bag)
     idf = {w: math.log(1 + len(units) / df) for w, df in document_frequency.items()}
     costs = [count_tokens(unit) + 1 for unit in units]

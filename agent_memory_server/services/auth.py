@@ -21,8 +21,8 @@ from redis.asyncio import Redis
 from agent_memory_server.config import Settings
 from agent_memory_server.errors import ConfigurationError, InvalidRequest, NotFound, Unauthorized
 from agent_memory_server.services.tenancy import Principal
+from agent_memory_server.storage.api_tokens import TokenRecord, TokenStore
 from agent_memory_server.storage.keys import Keys
-from agent_memory_server.storage.tokens import TokenRecord, TokenStore
 
 TOKEN_PREFIX = "ams_"
 JWKS_CACHE_SECONDS = 300

@@ -194,7 +194,7 @@ async def _fresh(
     return sorted((r for r in current if r is not None), key=_age_key)
 
 
-async def _apply_merge(
+async def apply_merge(
     resources: Resources, members: Sequence[MemoryRecord]
 ) -> tuple[MemoryRecord, list[str]] | None:
     """Merge `members` into one record; returns it and the deleted ids, or None if skipped."""
@@ -243,7 +243,7 @@ async def _remove_exact_duplicates(resources: Resources, live: dict[str, MemoryR
     for members in groups.values():
         if len(members) < 2:
             continue
-        outcome = await _apply_merge(resources, members)
+        outcome = await apply_merge(resources, members)
         if outcome is not None:
             removed += _absorb(live, *outcome)
     return removed
@@ -266,7 +266,7 @@ async def _merge_near_duplicates(resources: Resources, live: dict[str, MemoryRec
             near = [h.id for h in hits if h.id != anchor.id and h.id in live]
             if not near:
                 break
-            outcome = await _apply_merge(resources, [anchor, *(live[i] for i in near)])
+            outcome = await apply_merge(resources, [anchor, *(live[i] for i in near)])
             if outcome is None:
                 break
             anchor = outcome[0]

@@ -14,8 +14,8 @@ from typing import Any
 
 from redisvl.query.filter import Tag
 
-from agent_memory_server.models.maintenance import CompactionGroup, CompactionPlan
 from agent_memory_server.models.memory_record import MemoryRecord, MemoryType
+from agent_memory_server.models.upkeep import CompactionGroup, CompactionPlan
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import tenancy
 from agent_memory_server.services.compaction import (

@@ -18,7 +18,7 @@ from typing import Any
 from agent_memory_server.errors import BackendUnavailable, InvalidRequest
 from agent_memory_server.models.memory_record import MemoryRecord, MemoryType
 from agent_memory_server.models.working_memory import MemoryMessage, StoredWorkingMemory
-from agent_memory_server.providers.extractive import _content_words, extractive_summary
+from agent_memory_server.providers.extractive import content_words, extractive_summary
 from agent_memory_server.resources import Resources
 
 MAX_MEMORIES = 50
@@ -157,7 +157,7 @@ async def _local(
             else [[] for _ in spoken]
         )
         chosen = [m for m, ents in zip(spoken, found, strict=True)
-                  if ents or len(set(_content_words(m.content))) >= 4]  # fmt: skip
+                  if ents or len(set(content_words(m.content))) >= 4]  # fmt: skip
     return [
         _owned(
             session,

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from agent_memory_server.models.common import utcnow
-from agent_memory_server.models.maintenance import ForgetPolicy
 from agent_memory_server.models.memory_record import MemoryRecord
+from agent_memory_server.models.upkeep import ForgetPolicy
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import tenancy
 from agent_memory_server.services.compaction import records_in_scope, scope_filter

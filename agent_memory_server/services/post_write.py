@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from agent_memory_server.models.memory_record import MemoryType
 from agent_memory_server.resources import Resources
-from agent_memory_server.services.compaction import _apply_merge, find_semantic_duplicate
+from agent_memory_server.services.compaction import apply_merge, find_semantic_duplicate
 from agent_memory_server.services.long_term import enrich_stored
 
 logger = logging.getLogger(__name__)
@@ -34,9 +34,9 @@ async def merge_near_duplicates(resources: Resources, ids: Sequence[str]) -> int
         (other,) = await store.get_many([other_id])
         if other is None or other.pinned:
             continue
-        # a merge earlier in this loop may have changed `record`: _apply_merge re-reads every
+        # a merge earlier in this loop may have changed `record`: apply_merge re-reads every
         # member and skips the group when one changed or is gone
-        if await _apply_merge(resources, [other, record]) is not None:
+        if await apply_merge(resources, [other, record]) is not None:
             merged += 1
     if merged:
         logger.info("merged %s new memories into near-duplicates", merged)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from agent_memory_server.models.working_memory import MemoryMessage, StoredWorkingMemory
 from agent_memory_server.providers.extractive import extractive_summary
-from agent_memory_server.providers.tokens import TiktokenCounter
+from agent_memory_server.providers.token_counts import TiktokenCounter
 from agent_memory_server.resources import Resources
 from agent_memory_server.storage.working import SessionRef
 

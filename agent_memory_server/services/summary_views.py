@@ -42,7 +42,7 @@ from agent_memory_server.models.summary_views import (
 )
 from agent_memory_server.providers.extractive import extractive_summary
 from agent_memory_server.providers.llm import ChatModel, create_chat_model
-from agent_memory_server.providers.tokens import TiktokenCounter
+from agent_memory_server.providers.token_counts import TiktokenCounter
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import tenancy
 from agent_memory_server.storage.filters import (

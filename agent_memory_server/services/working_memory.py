@@ -29,7 +29,7 @@ from agent_memory_server.models.working_memory import (
     WorkingMemoryResponse,
     dump,
 )
-from agent_memory_server.providers.tokens import TiktokenCounter, context_window
+from agent_memory_server.providers.token_counts import TiktokenCounter, context_window
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import redaction, tenancy
 from agent_memory_server.services.extraction import check_custom_prompt

@@ -13,8 +13,8 @@ from agent_memory_server.services.post_write import after_write
 from agent_memory_server.services.promotion import process_session as process
 from agent_memory_server.services.summarization import summarize_session
 from agent_memory_server.tasks.context import Caller, as_caller, current_resources, default_retry
-from agent_memory_server.tasks.maintenance_tasks import MAINTENANCE_TASKS
 from agent_memory_server.tasks.summary_view_tasks import SUMMARY_VIEW_TASKS
+from agent_memory_server.tasks.upkeep_tasks import MAINTENANCE_TASKS
 
 # Writes to one session within this window are promoted and extracted together.
 SESSION_SETTLE = timedelta(milliseconds=500)

@@ -9,7 +9,7 @@ from docket import Depends, ExponentialRetry, Perpetual
 from agent_memory_server.resources import Resources
 from agent_memory_server.services.summary_view_runs import execute_run, refresh_continuous_views
 from agent_memory_server.tasks.context import Caller, as_caller, current_resources, default_retry
-from agent_memory_server.tasks.maintenance_tasks import TICK, due
+from agent_memory_server.tasks.upkeep_tasks import TICK, due
 
 
 async def run_summary_view_task(

@@ -11,7 +11,7 @@ from docket import Perpetual
 from agent_memory_server.config import Settings
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.services.compaction import find_semantic_duplicate
-from agent_memory_server.tasks.maintenance_tasks import (
+from agent_memory_server.tasks.upkeep_tasks import (
     compact_long_term_memory,
     periodic_compaction,
 )

@@ -12,8 +12,8 @@ from agent_memory_client.models import ForgetPolicy as ClientForgetPolicy
 from docket import Perpetual
 
 from agent_memory_server.config import Settings
-from agent_memory_server.models.maintenance import ForgetPolicy
-from agent_memory_server.tasks.maintenance_tasks import (
+from agent_memory_server.models.upkeep import ForgetPolicy
+from agent_memory_server.tasks.upkeep_tasks import (
     forget_long_term_memory,
     periodic_forget_policy,
     periodic_forgetting,

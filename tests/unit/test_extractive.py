@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent_memory_server.providers.extractive import MAX_UNITS, extractive_summary
-from agent_memory_server.providers.tokens import Tokenizers
+from agent_memory_server.providers.token_counts import Tokenizers
 
 
 def test_summary_stays_within_budget_and_keeps_facts(tmp_path: Path) -> None:

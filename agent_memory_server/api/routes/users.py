@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 from agent_memory_server.api.deps import ResourcesDep
 from agent_memory_server.api.strict_json import StrictJSONRoute
 from agent_memory_server.models.common import Identifier
-from agent_memory_server.models.maintenance import ErasureResponse
+from agent_memory_server.models.upkeep import ErasureResponse
 from agent_memory_server.services.erasure import erase_user
 
 router = APIRouter(tags=["privacy"], route_class=StrictJSONRoute)

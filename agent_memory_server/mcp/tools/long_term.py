@@ -23,7 +23,7 @@ from agent_memory_server.models.long_term import (
     SearchMode,
     SearchRequest,
 )
-from agent_memory_server.models.maintenance import CompactResponse
+from agent_memory_server.models.upkeep import CompactResponse
 from agent_memory_server.services import long_term as service
 from agent_memory_server.services.compaction import compact
 from agent_memory_server.services.search import search_memories

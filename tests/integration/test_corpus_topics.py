@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from agent_memory_server.errors import InvalidRequest
-from agent_memory_server.models.maintenance import TopicModelRequest, TopicModelResponse
-from agent_memory_server.services.topic_model import model_topics
+from agent_memory_server.models.upkeep import TopicModelRequest, TopicModelResponse
+from agent_memory_server.services.corpus_topics import model_topics
 from tests.conftest import AppClient
 
 THEMES = {

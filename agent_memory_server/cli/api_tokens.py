@@ -13,8 +13,8 @@ import typer
 if TYPE_CHECKING:  # imported when a command runs: `agent-memory --help` stays fast
     from redis.asyncio import Redis
 
+    from agent_memory_server.storage.api_tokens import TokenRecord
     from agent_memory_server.storage.keys import Keys
-    from agent_memory_server.storage.tokens import TokenRecord
 
 token_app = typer.Typer(help="API tokens (AUTH_MODE=token).", no_args_is_help=True)
 T = TypeVar("T")

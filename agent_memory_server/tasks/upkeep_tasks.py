@@ -1,4 +1,4 @@
-"""Docket tasks of long-term memory maintenance: compaction and forgetting, on demand and periodic;
+"""Docket tasks of long-term memory upkeep: compaction and forgetting, on demand and periodic;
 topic modelling on demand.
 
 The periodic tasks are automatic Perpetuals: every worker (the API's embedded one included)
@@ -24,12 +24,12 @@ from datetime import timedelta
 from docket import Depends, ExponentialRetry, Perpetual
 
 from agent_memory_server.config import Settings
-from agent_memory_server.models.maintenance import ForgetPolicy, TopicModelRequest
+from agent_memory_server.models.upkeep import ForgetPolicy, TopicModelRequest
 from agent_memory_server.resources import Resources
 from agent_memory_server.services.compaction import CompactionResult, compact
+from agent_memory_server.services.corpus_topics import model_topics
 from agent_memory_server.services.forgetting import ForgetResult, forget
 from agent_memory_server.services.scheduler import enqueue
-from agent_memory_server.services.topic_model import model_topics
 from agent_memory_server.tasks.context import Caller, as_caller, current_resources, default_retry
 
 logger = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 Per-record topics come from the enrichment pipeline (labels and keywords); this finds the
 themes a corpus actually has, names them by their distinctive words and, on request, tags
-the memories with them. Needs the optional `bertopic` extra (providers/topic_model.py).
+the memories with them. Needs the optional `bertopic` extra (providers/corpus_topics.py).
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import asyncio
 import numpy as np
 
 from agent_memory_server.errors import InvalidRequest
-from agent_memory_server.models.maintenance import (
+from agent_memory_server.models.memory_record import MemoryRecord
+from agent_memory_server.models.upkeep import (
     ModeledTopic,
     TopicModelRequest,
     TopicModelResponse,
 )
-from agent_memory_server.models.memory_record import MemoryRecord
-from agent_memory_server.providers.topic_model import FittedTopic, fit_topics
+from agent_memory_server.providers.corpus_topics import FittedTopic, fit_topics
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import tenancy
 from agent_memory_server.services.compaction import records_in_scope, scope_filter

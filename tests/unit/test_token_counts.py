@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from agent_memory_server.errors import InvalidRequest
-from agent_memory_server.providers.tokens import (
+from agent_memory_server.providers.token_counts import (
     TiktokenCounter,
     Tokenizers,
     context_window,

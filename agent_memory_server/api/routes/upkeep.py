@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Response
 from agent_memory_server.api.deps import ResourcesDep, json_response
 from agent_memory_server.api.strict_json import StrictJSONRoute
 from agent_memory_server.models.common import Identifier
-from agent_memory_server.models.maintenance import (
+from agent_memory_server.models.upkeep import (
     CompactionPlan,
     CompactResponse,
     ForgetRequest,
@@ -23,8 +23,8 @@ from agent_memory_server.models.maintenance import (
 )
 from agent_memory_server.services.compaction import compact
 from agent_memory_server.services.compaction_plan import plan_compaction
+from agent_memory_server.services.corpus_topics import model_topics
 from agent_memory_server.services.forgetting import forget
-from agent_memory_server.services.topic_model import model_topics
 
 router = APIRouter(tags=["long-term memory"], route_class=StrictJSONRoute)
 
