@@ -1,33 +1,81 @@
-"""Redis connection and the start-up check of the modules we need."""
+"""Redis connection and the start-up check of the modules we need.
+
+A URL is a single server (`redis://`, `rediss://`, `unix://`) or a Redis Cluster
+(`redis+cluster://host:port`, `rediss+cluster://`: any node of the cluster). A cluster is
+reached with redis-py's cluster client speaking RESP2 (redisvl's cluster paths do not read
+RESP3 replies); the module check runs on every primary.
+"""
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
+from typing import cast
+
+from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
 from agent_memory_server.errors import ConfigurationError
 
 REQUIRED_MODULES = {"search": "RediSearch", "ReJSON": "RedisJSON"}
+CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
+
+
+def is_cluster_url(url: str) -> bool:
+    return url.lower().startswith(CLUSTER_SCHEMES)
+
+
+def is_cluster(redis: Redis) -> bool:
+    """Whether a client of ours talks to a Redis Cluster (see `connect`)."""
+    return isinstance(redis, RedisCluster)
 
 
 def connect(url: str) -> Redis:
+    """A client for the URL. A cluster client is typed as `Redis`: the stores use only the
+    commands both share, with keys that share a hash tag wherever one command or transaction
+    touches several (storage/keys.py)."""
+    if is_cluster_url(url):
+        plain = url.replace("+cluster", "", 1)
+        cluster = RedisCluster.from_url(
+            plain, decode_responses=False, protocol=2, health_check_interval=30
+        )
+        return cast(Redis, cluster)
     return Redis.from_url(url, decode_responses=False, health_check_interval=30)
 
 
 async def check_modules(redis: Redis, url: str, *, embedded: bool) -> None:
-    """Fail with a message that names what is missing and how to get it."""
+    """Fail with a message that names what is missing and how to get it (on a cluster: on
+    every primary, since each shard runs its own search)."""
     where = "the embedded Redis server" if embedded else f"REDIS_URL ({_redact(url)})"
     try:
-        modules = await redis.module_list()
+        if isinstance(redis, RedisCluster):
+            await redis.initialize()
+            replies = [
+                (f"{node.host}:{node.port}", await redis.execute_command("MODULE", "LIST",
+                                                                          target_nodes=node))
+                for node in redis.get_primaries()
+            ]  # fmt: skip
+        else:
+            replies = [("", await redis.module_list())]
     except RedisError as e:
         raise ConfigurationError(f"Cannot reach Redis at {where}: {e}") from e
-    names = {_text(m.get(b"name", m.get("name", b""))) for m in modules}
-    missing = [label for name, label in REQUIRED_MODULES.items() if name not in names]
-    if missing:
-        raise ConfigurationError(
-            f"Redis at {where} lacks {', '.join(missing)}. Use Redis 8 (search and JSON built "
-            "in) or Redis Stack, or unset REDIS_URL to run the embedded server."
-        )
+    for node, modules in replies:
+        names = {_module_name(m) for m in modules}
+        missing = [label for name, label in REQUIRED_MODULES.items() if name not in names]
+        if missing:
+            shard = f" (cluster node {node})" if node else ""
+            raise ConfigurationError(
+                f"Redis at {where}{shard} lacks {', '.join(missing)}. Use Redis 8 (search and "
+                "JSON built in) or Redis Stack, or unset REDIS_URL to run the embedded server."
+            )
+
+
+def _module_name(module: object) -> str:
+    """A MODULE LIST entry: a map (RESP3, or redis-py's parsed reply) or a flat list (RESP2)."""
+    if isinstance(module, dict):
+        return _text(module.get(b"name", module.get("name", b"")))
+    if isinstance(module, list | tuple):
+        pairs = dict(zip(module[::2], module[1::2], strict=False))
+        return _text(pairs.get(b"name", pairs.get("name", b"")))
+    return ""
 
 
 def _text(value: object) -> str:
