@@ -41,7 +41,8 @@ class Settings(BaseSettings):
     )
     working_memory_redis_url: str | None = Field(
         default=None,
-        description="Redis of working memory (sessions), single node or cluster; default REDIS_URL.",
+        description="Redis of working memory (sessions), single node or cluster; default "
+        "REDIS_URL.",
     )
     long_term_redis_url: str | None = Field(
         default=None,

@@ -26,7 +26,7 @@ from agent_memory_server.providers.llm import ChatModel, create_chat_model
 from agent_memory_server.providers.llm_tagger import LLMTagger
 from agent_memory_server.providers.token_counts import Tokenizers
 from agent_memory_server.providers.topics import DEFAULT_TOPIC_LABELS, EmbeddingTopicExtractor
-from agent_memory_server.storage.connection import check_modules, connect, is_cluster
+from agent_memory_server.storage.connection import check_modules, connect, keys_for
 from agent_memory_server.storage.embedded import EmbeddedRedis
 from agent_memory_server.storage.jobs import JobStore
 from agent_memory_server.storage.keys import Keys
@@ -110,14 +110,14 @@ async def open_resources(
     metrics = Metrics() if metrics is None else metrics
     async with AsyncExitStack() as stack:
         redis, url = await stack.enter_async_context(open_redis(settings))
-        keys = Keys(settings.key_prefix, cluster=is_cluster(redis))
+        keys = keys_for(settings.key_prefix, redis)
         wm_redis = await stack.enter_async_context(
             open_store_redis(settings.working_memory_redis_url, redis)
         )
         lt_redis = await stack.enter_async_context(
             open_store_redis(settings.long_term_redis_url, redis)
         )
-        working = WorkingMemoryStore(wm_redis, Keys(settings.key_prefix, is_cluster(wm_redis)))
+        working = WorkingMemoryStore(wm_redis, keys_for(settings.key_prefix, wm_redis))
         await working.create_index()
         cache_dir = settings.tokenizer_cache_dir or settings.data_dir / "tiktoken"
         tokenizers = await asyncio.to_thread(Tokenizers, cache_dir)
@@ -131,7 +131,7 @@ async def open_resources(
             embedder.dimension, settings.hnsw_m, settings.hnsw_ef_construction,
             settings.hnsw_ef_runtime,
         )  # fmt: skip
-        long_term = LongTermStore(lt_redis, Keys(settings.key_prefix, is_cluster(lt_redis)), params)
+        long_term = LongTermStore(lt_redis, keys_for(settings.key_prefix, lt_redis), params)
         if check_index:
             await check_embedder(long_term, embedder)
         docket = await stack.enter_async_context(

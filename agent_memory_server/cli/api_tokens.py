@@ -24,13 +24,13 @@ def _with_redis(work: Callable[[Redis, Keys], Awaitable[T]]) -> T:
     from agent_memory_server.config import Settings  # noqa: PLC0415
     from agent_memory_server.errors import MemoryServerError  # noqa: PLC0415
     from agent_memory_server.resources import open_redis  # noqa: PLC0415
-    from agent_memory_server.storage.keys import Keys  # noqa: PLC0415
+    from agent_memory_server.storage.connection import keys_for  # noqa: PLC0415
 
     settings = Settings()
 
     async def main() -> T:
         async with open_redis(settings) as (redis, _):
-            return await work(redis, Keys(settings.key_prefix))
+            return await work(redis, keys_for(settings.key_prefix, redis))
 
     try:
         return asyncio.run(main())

@@ -14,6 +14,7 @@ from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
 from agent_memory_server.errors import ConfigurationError
+from agent_memory_server.storage.keys import Keys
 
 REQUIRED_MODULES = {"search": "RediSearch", "ReJSON": "RedisJSON"}
 CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
@@ -87,3 +88,8 @@ def _redact(url: str) -> str:
         return url
     scheme, rest = url.split("://", 1) if "://" in url else ("redis", url)
     return f"{scheme}://***@{rest.split('@', 1)[1]}"
+
+
+def keys_for(prefix: str, redis: Redis) -> Keys:
+    """The key builder for a client: hash-tagged keys when it talks to a cluster."""
+    return Keys(prefix, cluster=is_cluster(redis))
