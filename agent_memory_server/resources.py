@@ -32,6 +32,7 @@ from agent_memory_server.storage.jobs import JobStore
 from agent_memory_server.storage.keys import Keys
 from agent_memory_server.storage.long_term import LongTermStore
 from agent_memory_server.storage.schema import VectorIndexParams
+from agent_memory_server.storage.sharded import ShardedLongTermStore
 from agent_memory_server.storage.working import WorkingMemoryStore
 
 logger = logging.getLogger(__name__)
@@ -131,7 +132,9 @@ async def open_resources(
             embedder.dimension, settings.hnsw_m, settings.hnsw_ef_construction,
             settings.hnsw_ef_runtime,
         )  # fmt: skip
-        long_term = LongTermStore(lt_redis, keys_for(settings.key_prefix, lt_redis), params)
+        lt_keys = keys_for(settings.key_prefix, lt_redis)
+        store_type = ShardedLongTermStore if lt_keys.cluster else LongTermStore
+        long_term = store_type(lt_redis, lt_keys, params)
         if check_index:
             await check_embedder(long_term, embedder)
         docket = await stack.enter_async_context(

@@ -53,7 +53,7 @@ from agent_memory_server.storage.filters import (
     tag_expression,
 )
 from agent_memory_server.storage.keys import partition_digest
-from agent_memory_server.storage.summary_views import SummaryViewStore, group_counts
+from agent_memory_server.storage.summary_views import SummaryViewStore
 
 logger = logging.getLogger(__name__)
 
@@ -256,10 +256,7 @@ async def _partitions(
     resources: Resources, view: SummaryView, group: dict[str, str] | None = None
 ) -> list[tuple[dict[str, str], int]]:
     """(group, record count) of every partition, or of the one given, exact values only."""
-    rows = await group_counts(
-        resources.redis, resources.keys.long_term_index, view.group_by,
-        _where(view, group or {}),
-    )  # fmt: skip
+    rows = await resources.long_term.group_counts(view.group_by, _where(view, group or {}))
     found = [
         ({f: v for f, v in values.items() if v is not None}, count)
         for values, count in rows

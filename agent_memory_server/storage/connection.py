@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import cast
 
+from redis._parsers.commands import CommandPolicies, RequestPolicy, ResponsePolicy
 from redis.asyncio import Redis, RedisCluster
+from redis.commands.policies import AsyncStaticPolicyResolver
 from redis.exceptions import RedisError
 
 from agent_memory_server.errors import ConfigurationError
@@ -29,6 +31,25 @@ def is_cluster(redis: Redis) -> bool:
     return isinstance(redis, RedisCluster)
 
 
+class _IndexKeyedPolicies(AsyncStaticPolicyResolver):
+    """Send every FT.* command to the node that owns its index name's slot.
+
+    redis-py's static policies send search commands to any node, as a cluster with a search
+    coordinator (Redis 8 Query Engine, Redis Cloud) allows. Without one, an index lives on one
+    shard only: elsewhere the command gets MOVED, and redis-py's handling of that (a topology
+    refresh) breaks other requests in flight. The index name is the command's key (COMMAND
+    GETKEYS), so keyed routing reaches the right node at once.
+    """
+
+    async def resolve(self, command_name: str) -> CommandPolicies | None:
+        if command_name.startswith("ft.") and command_name != "ft._list":
+            return CommandPolicies(
+                request_policy=RequestPolicy.DEFAULT_KEYED,
+                response_policy=ResponsePolicy.DEFAULT_KEYED,
+            )
+        return await super().resolve(command_name)
+
+
 def connect(url: str) -> Redis:
     """A client for the URL. A cluster client is typed as `Redis`: the stores use only the
     commands both share, with keys that share a hash tag wherever one command or transaction
@@ -36,8 +57,9 @@ def connect(url: str) -> Redis:
     if is_cluster_url(url):
         plain = url.replace("+cluster", "", 1)
         cluster = RedisCluster.from_url(
-            plain, decode_responses=False, protocol=2, health_check_interval=30
-        )
+            plain, decode_responses=False, protocol=2, health_check_interval=30,
+            policy_resolver=_IndexKeyedPolicies(),
+        )  # fmt: skip
         return cast(Redis, cluster)
     return Redis.from_url(url, decode_responses=False, health_check_interval=30)
 

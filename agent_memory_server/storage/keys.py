@@ -4,10 +4,12 @@ tests/unit/test_keys_and_config.py pins each of them: a key that changes is a mi
 
 On a Redis Cluster (`Keys(prefix, cluster=True)`), keys that one transaction, Lua script,
 multi-key command or search index must see together share a hash tag, so that they live in one
-slot: `{<prefix>:wm}` (working memory and its index), `{<prefix>:ltm}` (long-term records, their
-access statistics, dedup pointers and the index), `{<prefix>:auth}` (API tokens and their id
-index), `{<prefix>:sv}` (summary views, partitions, tasks). On a single server the keys stay as
-they were (no tags): existing data needs no migration and nothing changes in speed.
+slot: `{<prefix>:wm}` (working memory and its index), `{<prefix>:ltm:<namespace>}` (one
+namespace's long-term records, their access statistics, dedup pointers and its own index:
+long-term memory is sharded by namespace, see docs/design.md), `{<prefix>:auth}` (API tokens
+and their id index), `{<prefix>:sv}` (summary views, partitions, tasks). On a single server the
+keys stay as they were (no tags, one long-term index): existing data needs no migration and
+nothing changes in speed.
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ def _owner(namespace: str | None, user_id: str | None) -> str:
     ns = "-" if namespace is None else "n" + _part(namespace)
     user = "-" if user_id is None else "u" + _part(user_id)
     return f"{ns}:{user}"
+
+
+def namespace_marker(namespace: str | None) -> str:
+    """A namespace as one key segment: 'n' + escaped name, '-' for none."""
+    return "-" if namespace is None else "n" + _part(namespace)
 
 
 def partition_digest(group: Mapping[str, str]) -> str:
@@ -91,7 +98,33 @@ class Keys:
 
     def memory_hash(self, namespace: str | None, user_id: str | None, digest: str) -> str:
         """Content-hash dedup pointer: (namespace, user, hash of text) -> record id."""
-        return f"{self._group('ltm_hash', 'ltm')}:{_owner(namespace, user_id)}:{digest}"
+        group = f"ltm:{namespace_marker(namespace)}"
+        return f"{self._group('ltm_hash', group)}:{_owner(namespace, user_id)}:{digest}"
+
+    # Long-term memory on a cluster: one hash tag, one index per namespace (its "marker").
+
+    def shard_prefix(self, marker: str) -> str:
+        """Prefix of the records of one namespace (cluster layout)."""
+        return f"{self._group('ltm', 'ltm:' + marker)}:"
+
+    def shard_index(self, marker: str) -> str:
+        """The index of one namespace's records (cluster layout)."""
+        return self._group("ltm_idx", "ltm:" + marker)
+
+    def shard_record(self, marker: str, memory_id: str) -> str:
+        return f"{self.shard_prefix(marker)}{_part(memory_id)}"
+
+    def shard_access(self, marker: str, memory_id: str) -> str:
+        return f"{self._group('ltm_access', 'ltm:' + marker)}:{_part(memory_id)}"
+
+    def record_namespace(self, memory_id: str) -> str:
+        """Cluster layout: record id -> the marker of its namespace (where its keys are)."""
+        return f"{self.prefix}:ltm_ns:{_part(memory_id)}"
+
+    @property
+    def shard_markers(self) -> str:
+        """Cluster layout: set of the markers of every namespace that has an index."""
+        return f"{self.prefix}:ltm_namespaces"
 
     @property
     def embedder_info(self) -> str:

@@ -132,6 +132,17 @@ class LocalCluster:
                 return False
         return True
 
+    def redirections(self) -> int:
+        """MOVED and ASK replies the nodes sent since they started: a client that routes every
+        command to the node owning its slot causes none while the slots stay where they are."""
+        total = 0
+        for node in self.nodes:
+            with node.client() as client:
+                stats = client.info("errorstats")
+                for name in ("errorstat_MOVED", "errorstat_ASK"):
+                    total += int(stats.get(name, {}).get("count", 0))
+        return total
+
     def replica_nodes(self) -> list[Node]:
         out = []
         for node in self.nodes:
