@@ -128,7 +128,7 @@ async def periodic_compaction(
         perpetual, resources, COMPACTION, resources.settings.compaction_interval_minutes
     ):
         return False
-    key = resources.keys.job_task(COMPACTION)
+    key = resources.jobs.task_key(COMPACTION)
     await enqueue(resources, compact_long_term_memory, None, None, key=key)
     return True
 
@@ -147,7 +147,7 @@ async def periodic_forgetting(
     minutes = settings.forgetting_interval_minutes if policy is not None else None
     if not await due(perpetual, resources, FORGETTING, minutes) or policy is None:
         return False
-    key = resources.keys.job_task(FORGETTING)
+    key = resources.jobs.task_key(FORGETTING)
     await enqueue(resources, forget_long_term_memory, policy, key=key, budget_per_owner=True)
     return True
 
