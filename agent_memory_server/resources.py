@@ -138,11 +138,7 @@ async def open_resources(
         logger.info("LLM provider: %s", llm.name if llm else "none (extractive summaries)")
         logger.info("embedder: %s (%s-d)", embedder.name, embedder.dimension)
         wants_llm = "llm" in (settings.entity_extraction, settings.topic_extraction)
-        if wants_llm and llm is None:
-            raise ConfigurationError(
-                "ENTITY_EXTRACTION=llm or TOPIC_EXTRACTION=llm needs an LLM (set LLM_PROVIDER)"
-            )
-        tagger = LLMTagger(llm) if wants_llm and llm is not None else None
+        tagger = LLMTagger(llm) if wants_llm and llm is not None else None  # config.py: llm set
         entities = (
             None
             if settings.entity_extraction in ("none", "llm")

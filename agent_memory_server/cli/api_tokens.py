@@ -18,11 +18,11 @@ T = TypeVar("T")
 
 
 def _with_tokens(work: Callable[[TokenStore], Awaitable[T]]) -> T:
-    from agent_memory_server.config import Settings  # noqa: PLC0415
+    from agent_memory_server.cli.common import read_settings  # noqa: PLC0415
     from agent_memory_server.errors import MemoryServerError  # noqa: PLC0415
     from agent_memory_server.resources import open_token_store  # noqa: PLC0415
 
-    settings = Settings()
+    settings = read_settings()
 
     async def main() -> T:
         async with open_token_store(settings) as tokens:
