@@ -58,7 +58,9 @@ def _key_segments() -> set[str]:
 
 
 SEGMENTS = _key_segments()
-KEY_LITERAL = re.compile(r"(?:^|:)(" + "|".join(map(re.escape, sorted(SEGMENTS))) + r"):")
+_ALTERNATIVES = "|".join(map(re.escape, sorted(SEGMENTS, key=len, reverse=True)))
+# A segment after a ':' (`{prefix}:ltm_idx`, `...:sv:view`), or opening a literal with a ':'.
+KEY_LITERAL = re.compile(rf":(?:{_ALTERNATIVES})(?::|$)|^(?:{_ALTERNATIVES}):")
 
 
 def _redis_imports(tree: ast.Module) -> list[str]:
@@ -94,7 +96,9 @@ def _key_literals(tree: ast.Module) -> list[str]:
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.JoinedStr):
-            text = "{}".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+            text = "".join(
+                str(v.value) if isinstance(v, ast.Constant) else "{}" for v in node.values
+            )
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             text = node.value
         else:
@@ -149,12 +153,13 @@ def test_the_rules_catch_what_they_forbid() -> None:
         "async def f(resources):\n"
         "    await resources.redis.get(resources.keys.schema_version)\n"
         "    key = f'{prefix}:ltm_hash:{owner}'\n"
+        "    index = prefix + ':wm_idx'\n"
         "    await resources.docket.add(task)()\n"
         "    Docket(name='d', url='u')\n"
     )
     assert _redis_imports(bad) == ["line 1: imports redis.asyncio"]
     assert [p.split(": ")[1] for p in _raw_attributes(bad)] == [".redis", ".keys"]
-    assert {p.split(":")[0] for p in _key_literals(bad)} == {"line 4"}
+    assert {p.split(":")[0] for p in _key_literals(bad)} == {"line 4", "line 5"}
     assert [p.split(": ")[1] for p in _docket_uses(bad)] == [".docket", "Docket(...)"]
     assert _docket_uses(ast.parse("docket.add(t)\nname = settings.docket\n")) == [
         "line 1: docket.add"

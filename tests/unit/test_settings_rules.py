@@ -18,7 +18,7 @@ from agent_memory_server.tasks.upkeep_tasks import periodic_forget_policy
 
 
 def settings(**values: Any) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @pytest.mark.parametrize("field", ["entity_extraction", "topic_extraction"])
