@@ -44,6 +44,7 @@ from agent_memory_server.models.memory_record import MemoryRecord, MemoryType
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import tenancy
 from agent_memory_server.services.long_term import content_hash, delete_memories
+from agent_memory_server.storage.dedup import HashPointer
 from agent_memory_server.storage.filters import combine
 
 logger = logging.getLogger(__name__)
@@ -215,9 +216,8 @@ async def apply_merge(
     if vector is None:
         vector = (await resources.embedder.embed([merged.text]))[0]
     await store.upsert([(merged, vector)])
-    keys = resources.keys
-    old_pointer = keys.memory_hash(newest.namespace, newest.user_id, newest.memory_hash or "")
-    new_pointer = keys.memory_hash(merged.namespace, merged.user_id, merged.memory_hash or "")
+    old_pointer = HashPointer.of(newest, newest.memory_hash or "")
+    new_pointer = HashPointer.of(merged, merged.memory_hash or "")
     if newest.memory_hash and old_pointer != new_pointer:
         await store.drop_pointer(old_pointer, newest.id)
     others = [m.id for m in ordered[:-1]]

@@ -15,7 +15,6 @@ from agent_memory_server.services import tenancy
 from agent_memory_server.services.compaction import records_in_scope, scope_filter
 from agent_memory_server.services.long_term import delete_memories
 from agent_memory_server.storage.keys import partition_digest
-from agent_memory_server.storage.summary_views import SummaryViewStore
 
 ROUNDS = 5
 
@@ -28,7 +27,7 @@ class ErasureResult:
 
 
 async def _summaries_of(resources: Resources, user_id: str, namespace: str | None) -> int:
-    store = SummaryViewStore(resources.redis, resources.keys)
+    store = resources.summary_views
     dropped = 0
     for view in await store.list_views():
         mine = [

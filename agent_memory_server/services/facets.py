@@ -13,7 +13,6 @@ from agent_memory_server.resources import Resources
 from agent_memory_server.services import tenancy
 from agent_memory_server.storage.filters import NUMERIC_FIELDS, TAG_FIELDS, combine
 from agent_memory_server.storage.schema import TAG_SEPARATOR
-from agent_memory_server.storage.summary_views import group_counts
 
 MULTI_VALUED = frozenset({"topics", "entities"})
 
@@ -21,7 +20,7 @@ MULTI_VALUED = frozenset({"topics", "entities"})
 async def _field(
     resources: Resources, field: str, where: FilterExpression | None, limit: int
 ) -> list[FacetCount]:
-    rows = await group_counts(resources.redis, resources.keys.long_term_index, [field], where)
+    rows = await resources.long_term.group_counts([field], where)
     counts: Counter[str] = Counter()
     for values, count in rows:
         raw = values[field]

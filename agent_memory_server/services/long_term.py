@@ -21,6 +21,7 @@ from agent_memory_server.resources import Resources
 from agent_memory_server.services import redaction, tenancy
 from agent_memory_server.services.enrichment import enrich, needs_enrichment
 from agent_memory_server.services.scheduler import schedule_after_write
+from agent_memory_server.storage.dedup import HashPointer
 
 _SPACE = re.compile(r"\s+")
 
@@ -28,11 +29,6 @@ _SPACE = re.compile(r"\s+")
 def content_hash(text: str) -> str:
     """Hash of the text as a person reads it: case and spacing do not matter."""
     return hashlib.sha256(_SPACE.sub(" ", text).strip().casefold().encode()).hexdigest()
-
-
-def _pointer(resources: Resources, record: MemoryRecord) -> str:
-    assert record.memory_hash is not None
-    return resources.keys.memory_hash(record.namespace, record.user_id, record.memory_hash)
 
 
 async def create_memories(
@@ -68,14 +64,14 @@ async def create_memories(
         if old is not None:
             tenancy.check_replace(old.namespace, old.user_id, f"Memory {old.id!r}")
     keep: list[MemoryRecord] = []
-    repoint: list[tuple[str, str]] = []
+    repoint: list[tuple[HashPointer, str]] = []
     if deduplicate:
-        seen: set[str] = set()
-        holders = await store.claim_hashes([(_pointer(resources, r), r.id) for r in prepared])
+        seen: set[HashPointer] = set()
+        holders = await store.claim_hashes([(HashPointer.of(r), r.id) for r in prepared])
         others = [h for h, r in zip(holders, prepared, strict=True) if h not in (None, r.id)]
         alive = dict(zip(others, await store.exists(others), strict=True))
         for record, holder in zip(prepared, holders, strict=True):
-            pointer = _pointer(resources, record)
+            pointer = HashPointer.of(record)
             held_by_other = holder not in (None, record.id) and alive[holder or ""]
             if pointer in seen or held_by_other:
                 continue  # the same text for the same owner is already stored
@@ -85,17 +81,15 @@ async def create_memories(
             keep.append(record)
     else:
         keep = list(prepared)
-        repoint = [(_pointer(resources, r), r.id) for r in keep]
+        repoint = [(HashPointer.of(r), r.id) for r in keep]
     await store.set_pointers(repoint)
     for old in previous:
         if (
             old is not None
             and old.memory_hash
-            and all(
-                _pointer(resources, old) != _pointer(resources, r) for r in keep if r.id == old.id
-            )
+            and all(HashPointer.of(old) != HashPointer.of(r) for r in keep if r.id == old.id)
         ):
-            await store.drop_pointer(_pointer(resources, old), old.id)
+            await store.drop_pointer(HashPointer.of(old), old.id)
     if not keep:
         return keep
     vectors = await resources.embedder.embed([r.text for r in keep])
@@ -167,8 +161,8 @@ async def edit_memory(
         vector = (
             stored if stored is not None else (await resources.embedder.embed([edited.text]))[0]
         )
-    await resources.long_term.drop_pointer(_pointer(resources, record), record.id)
-    await resources.long_term.set_pointers([(_pointer(resources, edited), edited.id)])
+    await resources.long_term.drop_pointer(HashPointer.of(record), record.id)
+    await resources.long_term.set_pointers([(HashPointer.of(edited), edited.id)])
     await resources.long_term.upsert([(edited, vector)])
     return edited
 
@@ -183,7 +177,7 @@ async def delete_memories(resources: Resources, ids: Sequence[str]) -> int:
     deleted = await resources.long_term.delete([r.id for r in records])
     for record in records:
         if record.memory_hash:
-            await resources.long_term.drop_pointer(_pointer(resources, record), record.id)
+            await resources.long_term.drop_pointer(HashPointer.of(record), record.id)
     return deleted
 
 

@@ -27,7 +27,6 @@ from agent_memory_server.models.working_memory import (
     StoredWorkingMemory,
     WorkingMemory,
     WorkingMemoryResponse,
-    dump,
 )
 from agent_memory_server.providers.token_counts import TiktokenCounter, context_window
 from agent_memory_server.resources import Resources
@@ -246,15 +245,17 @@ async def put_session(
             {"state": "pending", "error": None, "updated_at": now.isoformat()} if pending else None
         ),
     )  # fmt: skip
-    doc = {**dump(stored, StoredWorkingMemory), "created_ts": now.timestamp()}
-    doc.update(updated_ts=now.timestamp(), model_name=window.model_name)
     stored.new_session = True
+    created = None
     if existing and existing["created_at"]:  # a replaced session keeps its creation time
         stored.new_session = False
-        doc.update(created_at=existing["created_at"], created_ts=existing["created_ts"])
+        created = (existing["created_at"], existing["created_ts"])
+    await resources.working.put(
+        ref, stored, stored.ttl_seconds, model_name=window.model_name, created=created
+    )
+    if created is not None:
         validator = WorkingMemoryResponse.__pydantic_validator__
-        validator.validate_assignment(stored, "created_at", existing["created_at"])
-    await resources.working.put(ref, doc, stored.ttl_seconds)
+        validator.validate_assignment(stored, "created_at", created[0])
     await _after_write(resources, ref, stored.tokens, window, limit, limit)
     if settings.long_term_memory:
         await schedule_session_processing(resources, ref, owner)
@@ -331,14 +332,11 @@ async def append_messages(
         session_id=session_id, namespace=namespace, user_id=user_id, ttl_seconds=ttl,
         created_at=now, updated_at=now, last_accessed=now, context_window_max=limit,
     )  # fmt: skip
-    new_doc = {**dump(fresh), "created_ts": now.timestamp(), "updated_ts": now.timestamp()}
     tokens = _count(counter, messages, None)
     if context is not None:
         old_context = (existing or {}).get("context")
         tokens += counter.count(context) - (counter.count(old_context) if old_context else 0)
-    result = await resources.working.append(
-        ref, new_doc, [dump(m) for m in messages], tokens, context, now, ttl
-    )
+    result = await resources.working.append(ref, fresh, messages, tokens, context, now, ttl)
     # A session this append created holds the window already.
     stored = limit if result.created else (existing or {}).get("context_window_max")
     await _after_write(resources, ref, result.tokens, window, limit, stored)
