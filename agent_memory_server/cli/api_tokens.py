@@ -62,7 +62,9 @@ def add(
     from agent_memory_server.services.auth import add_token  # noqa: PLC0415
 
     token, record = _with_tokens(
-        lambda tokens: add_token(tokens, name, namespace, user_id, expires_days)
+        lambda tokens: add_token(
+            tokens, name, namespace, user_id=user_id, expires_in_days=expires_days
+        )
     )
     typer.echo(token)
     typer.echo(json.dumps(_describe(record)), err=True)

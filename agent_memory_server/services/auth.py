@@ -32,7 +32,7 @@ def _digest(token: str) -> str:
 
 async def add_token(
     tokens: TokenStore, name: str, namespaces: Sequence[str] | None = None,
-    user_id: str | None = None, expires_in_days: float | None = None,
+    *, user_id: str | None = None, expires_in_days: float | None = None,
 ) -> tuple[str, TokenRecord]:  # fmt: skip
     """Create a token; returns it (shown once, never stored) and its record."""
     if not name.strip():

@@ -48,8 +48,8 @@ async def create_memories(
     now = utcnow()
     prepared = []
     for r in redaction.records(resources.settings, records):
-        namespace, user_id = tenancy.own(r.namespace, r.user_id)
-        tenancy.check(namespace, user_id, f"Memory {r.id!r}")
+        namespace, user_id = tenancy.own(namespace=r.namespace, user_id=r.user_id)
+        tenancy.check(namespace=namespace, user_id=user_id, what=f"Memory {r.id!r}")
         prepared.append(
             r.model_copy(
                 update={
@@ -62,7 +62,9 @@ async def create_memories(
     previous = await store.get_many([r.id for r in prepared])
     for old in previous:  # an upsert replaces: the replaced record must be the caller's too
         if old is not None:
-            tenancy.check_replace(old.namespace, old.user_id, f"Memory {old.id!r}")
+            tenancy.check_replace(
+                namespace=old.namespace, user_id=old.user_id, what=f"Memory {old.id!r}"
+            )
     keep: list[MemoryRecord] = []
     repoint: list[tuple[HashPointer, str]] = []
     if deduplicate:
@@ -113,10 +115,10 @@ async def refused_records(
     owners = await resources.long_term.owners([r.id for r in records])
     refused = []
     for record, owner in zip(records, owners, strict=True):
-        namespace, user_id = tenancy.own(record.namespace, record.user_id)
-        if not tenancy.allowed(namespace, user_id):
+        namespace, user_id = tenancy.own(namespace=record.namespace, user_id=record.user_id)
+        if not tenancy.allowed(namespace=namespace, user_id=user_id):
             refused.append((record, f"it names {namespace=!r}, {user_id=!r}"))
-        elif owner is not None and not tenancy.allowed(*owner):
+        elif owner is not None and not tenancy.allowed(namespace=owner[0], user_id=owner[1]):
             refused.append((record, "its id is not available to these credentials"))
     return refused
 
@@ -124,7 +126,7 @@ async def refused_records(
 async def get_memory(resources: Resources, memory_id: str) -> MemoryRecord:
     """The record; another tenant's is answered as a missing one."""
     (record,) = await resources.long_term.get_many([memory_id])
-    if record is None or not tenancy.allowed(record.namespace, record.user_id):
+    if record is None or not tenancy.allowed(namespace=record.namespace, user_id=record.user_id):
         raise NotFound(f"Memory {memory_id!r} not found")
     return record
 
@@ -152,7 +154,9 @@ async def edit_memory(
             for err in e.errors(include_url=False, include_input=False)
         )
         raise InvalidRequest(f"The edit would make an invalid memory: {problems}") from e
-    tenancy.check(edited.namespace, edited.user_id, f"The edited memory {memory_id!r}")
+    tenancy.check(
+        namespace=edited.namespace, user_id=edited.user_id, what=f"The edited memory {memory_id!r}"
+    )
     edited.memory_hash = content_hash(edited.text)
     if "text" in changed:
         vector = (await resources.embedder.embed([edited.text]))[0]
@@ -172,7 +176,7 @@ async def delete_memories(resources: Resources, ids: Sequence[str]) -> int:
     records = [
         r
         for r in await resources.long_term.get_many(ids)
-        if r is not None and tenancy.allowed(r.namespace, r.user_id)
+        if r is not None and tenancy.allowed(namespace=r.namespace, user_id=r.user_id)
     ]
     deleted = await resources.long_term.delete([r.id for r in records])
     for record in records:

@@ -64,7 +64,7 @@ async def schedule_after_write(resources: Resources, ids: list[str], deduplicate
 
 
 async def schedule_session_processing(
-    resources: Resources, ref: SessionRef, user_id: str | None
+    resources: Resources, ref: SessionRef, *, user_id: str | None
 ) -> None:
     """Promotion and extraction of a session, debounced per namespace + user + session and
     caller (writes by different callers are never merged into one run under one of them).

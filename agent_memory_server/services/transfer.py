@@ -48,6 +48,7 @@ def to_line(record: MemoryRecord) -> str:
 
 async def export_records(
     resources: Resources,
+    *,
     namespace: str | None = None,
     user_id: str | None = None,
     progress: Progress | None = None,

@@ -45,7 +45,7 @@ async def compact_long_term_memory(
 ) -> CompactionResult:
     """Remove duplicates and merge near-duplicates in a namespace/user scope (None = all)."""
     with as_caller(caller):
-        return await compact(resources, namespace, user_id)
+        return await compact(resources, namespace=namespace, user_id=user_id)
 
 
 async def forget_long_term_memory(
@@ -64,7 +64,8 @@ async def forget_long_term_memory(
     """Forget memories of a scope by the policy (see services/forgetting.py)."""
     with as_caller(caller):
         return await forget(
-            resources, policy, namespace, user_id, session_id, limit, dry_run, pinned_ids or [],
+            resources, policy, namespace=namespace, user_id=user_id, session_id=session_id,
+            limit=limit, dry_run=dry_run, pinned_ids=pinned_ids or [],
             budget_per_owner=budget_per_owner,
         )  # fmt: skip
 

@@ -31,7 +31,7 @@ async def _tokens(app: AppClient) -> tuple[str, str]:
     """An unbound admin token and one bound to namespace a / user alice."""
     r = app.resources
     admin, _ = await add_token(r.tokens, "admin")
-    alice, _ = await add_token(r.tokens, "alice", ["a"], "alice")
+    alice, _ = await add_token(r.tokens, "alice", ["a"], user_id="alice")
     return admin, alice
 
 

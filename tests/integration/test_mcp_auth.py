@@ -25,7 +25,7 @@ async def test_a_tenant_is_refused_another_tenants_data_over_mcp(
     redis = Redis.from_url(redis_url)
     try:
         admin, _ = await add_token(TokenStore(redis, Keys(prefix)), "admin")
-        alice, _ = await add_token(TokenStore(redis, Keys(prefix)), "alice", ["a"], "alice")
+        alice, _ = await add_token(TokenStore(redis, Keys(prefix)), "alice", ["a"], user_id="alice")
     finally:
         await redis.aclose()
     memories = [
@@ -97,7 +97,7 @@ async def test_the_standalone_mcp_server_checks_credentials_too(
     url = server_process("mcp", "--mode", "streamable-http", **env)
     redis = Redis.from_url(redis_url)
     try:
-        alice, _ = await add_token(TokenStore(redis, Keys(prefix)), "alice", ["a"], "alice")
+        alice, _ = await add_token(TokenStore(redis, Keys(prefix)), "alice", ["a"], user_id="alice")
     finally:
         await redis.aclose()
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:

@@ -119,7 +119,7 @@ async def test_only_the_user_or_an_operator_may_erase(
     async with start_app(make_settings(auth_mode="token")) as app:
         r = app.resources
         admin, _ = await add_token(r.tokens, "admin")
-        bob, _ = await add_token(r.tokens, "bob", None, "bob")
+        bob, _ = await add_token(r.tokens, "bob", None, user_id="bob")
         http = app.http
         http.headers["authorization"] = f"Bearer {admin}"
         await _seed(app)
