@@ -151,6 +151,12 @@ class LocalCluster:
                     out.append(node)
         return out
 
+    def primary_of(self, replica: Node) -> Node:
+        with replica.client() as client:
+            role = client.execute_command("ROLE")
+        port = int(role[2])
+        return next(node for node in self.nodes if node.port == port)
+
     def failover(self, replica: Node) -> None:
         """Promote `replica` (CLUSTER FAILOVER: the primary pauses, the replica catches up, then
         takes over its slots); returns once the cluster is ok again with it as a primary."""

@@ -49,6 +49,7 @@ async def test_failover_loses_no_acknowledged_write(
             break
         await asyncio.sleep(0.05)
     replica = redis_cluster.replica_nodes()[0]
+    primary = redis_cluster.primary_of(replica)
     await asyncio.to_thread(redis_cluster.failover, replica)
     written_before = len(acknowledged)
     for _ in range(200):  # the service resumes: writes are acknowledged again
@@ -69,3 +70,5 @@ async def test_failover_loses_no_acknowledged_write(
         assert listed.status_code == 200, listed.text
     found = await app.http.post("/v1/long-term-memory/search", json={"text": "", "limit": 1})
     assert found.json()["total"] == len(set(acknowledged))
+    # Back as it was, for the session's other tests: the old primary takes its slots again.
+    await asyncio.to_thread(redis_cluster.failover, primary)
