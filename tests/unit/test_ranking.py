@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from agent_memory_server.models.long_term import SearchRequest
 from agent_memory_server.services.ranking import (
     Candidate,
     RankingParams,
+    boost,
     fuse_minmax,
     fuse_rrf,
     promote_dates,
@@ -151,3 +153,51 @@ def test_rank_hybrid_with_defaults_keeps_the_rrf_order() -> None:
     rank_hybrid(pool, RankingParams(), "anything", NOW)
     assert order(pool) == order(reference)
     assert max(c.score for c in pool) == pytest.approx(1.0)
+
+
+def test_boost_without_recency_or_importance_scales_to_a_top_of_one() -> None:
+    pool = [Candidate("a", score=4.0), Candidate("b", score=1.0)]
+    boost(pool, SearchRequest(text="q"), NOW)
+    assert [c.score for c in pool] == [1.0, 0.25]
+
+
+def test_recency_lifts_a_fresh_record_over_a_slightly_better_stale_one() -> None:
+    def pool() -> list[Candidate]:
+        stale = NOW - 60 * DAY
+        return [Candidate("stale", score=1.0, created_at=stale, last_accessed=stale),
+                Candidate("fresh", score=0.9, created_at=NOW - DAY, last_accessed=NOW)]  # fmt: skip
+
+    plain = pool()
+    boost(plain, SearchRequest(text="q"), NOW)
+    assert order(plain) == ["stale", "fresh"]
+    recent = pool()
+    boost(recent, SearchRequest(text="q", recency_boost=True), NOW)
+    assert order(recent) == ["fresh", "stale"]
+    # One half-life of last access halves freshness: 0.8 * 1 + 0.2 * (0.6 * 0.5 + 0.4 * 1).
+    at_half_life = [Candidate("x", score=1.0, created_at=NOW, last_accessed=NOW - 7 * DAY)]
+    boost(at_half_life, SearchRequest(text="q", recency_boost=True), NOW)
+    assert at_half_life[0].score == pytest.approx(0.8 + 0.2 * (0.3 + 0.4))
+
+
+def test_importance_weight_mixes_in_clamped_importance() -> None:
+    pool = [Candidate("plain", score=1.0, importance=None),
+            Candidate("vital", score=0.8, importance=7.0)]  # fmt: skip
+    boost(pool, SearchRequest(text="q", importance_weight=0.5), NOW)
+    assert [c.score for c in pool] == pytest.approx([0.5, 0.9])  # 7 counts as 1
+    assert order(pool) == ["vital", "plain"]
+    boost([], SearchRequest(text="q", importance_weight=0.5), NOW)  # nothing to rank: no error
+
+
+@pytest.mark.parametrize(
+    ("text", "inside", "outside"),
+    [
+        ("what did I eat today", NOW - 12 * 3600, day(2023, 5, 29)),
+        ("the hike last weekend", day(2023, 5, 27), day(2023, 5, 30)),
+        ("my plans this month", day(2023, 5, 5), day(2023, 4, 20)),
+        ("in the past two weeks", day(2023, 5, 20), day(2023, 5, 10)),
+    ],
+)
+def test_more_relative_dates(text: str, inside: float, outside: float) -> None:
+    window = query_window(text, NOW)
+    assert window is not None and window.start <= inside <= window.end
+    assert not window.start <= outside <= window.end
