@@ -94,6 +94,12 @@ def mcp(
     """Run the MCP server: on stdin/stdout, or over HTTP at /mcp or /sse (and /{namespace}/...)."""
     if mode not in get_args(McpMode):
         raise typer.BadParameter("mode must be stdio, sse or streamable-http", param_hint="--mode")
+    front = None
+    if mode == "stdio":  # answers the handshake while the rest imports and starts
+        from agent_memory_server.mcp.stdio_front import StdioFront, load_handshake  # noqa: PLC0415
+
+        front = StdioFront(load_handshake())
+        front.start()
     from agent_memory_server.mcp.http import HttpTransport  # noqa: PLC0415
     from agent_memory_server.mcp.run import serve_http, serve_stdio  # noqa: PLC0415
     from agent_memory_server.services.auth import exposure_warning  # noqa: PLC0415
@@ -111,6 +117,9 @@ def mcp(
             run_async(lambda: serve_http(settings, transport, bind, port or settings.mcp_port))
     except (KeyboardInterrupt, asyncio.CancelledError):
         pass
+    finally:
+        if front is not None:
+            front.close()
 
 
 @app.command("task-worker")
