@@ -3,9 +3,11 @@
 The stdio front (mcp/stdio_front.py) answers these from the recording while the server
 starts. They depend only on the code (tool names, signatures, docstrings, our version and the
 SDK's), never on settings or data, so they are recorded once per change from the live server:
-one stdio session per protocol version the SDK negotiates, plus one asking for an unknown
-version (the server's counter-offer). tests/integration/test_mcp_handshake.py fails when the
-file differs from what the code answers; then regenerate it:
+one stdio session per protocol version the SDK negotiates by `initialize`, one per version of
+the per-request-envelope protocol (`server/discover`, then `tools/list` with the envelope),
+plus one asking for an unknown version (the server's counter-offer).
+tests/integration/test_mcp_handshake.py fails when the file differs from what the code
+answers; then regenerate it:
 
     uv run python -m agent_memory_server.mcp.handshake
 """
@@ -34,15 +36,33 @@ def _frame(message: dict[str, Any]) -> str:
     return json.dumps({"jsonrpc": "2.0", **message}) + "\n"
 
 
+MODERN = "modern:"  # prefix of the keys recorded for the per-request-envelope protocol
+
+
+def _envelope(version: str) -> dict[str, Any]:
+    return {"_meta": {
+        "io.modelcontextprotocol/protocolVersion": version,
+        "io.modelcontextprotocol/clientInfo": {"name": "handshake-recorder", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }}  # fmt: skip
+
+
 def session(version: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The live server's initialize and tools/list results when a client asks for `version`."""
-    frames = (
-        _frame({"id": 1, "method": "initialize", "params": {
-            "protocolVersion": version, "capabilities": {},
-            "clientInfo": {"name": "handshake-recorder", "version": "1"}}})
-        + _frame({"method": "notifications/initialized"})
-        + _frame({"id": 2, "method": "tools/list"})
-    )  # fmt: skip
+    """The live server's first reply (initialize, or server/discover for a `MODERN` version)
+    and its tools/list result when a client asks for `version`."""
+    if version.startswith(MODERN):
+        envelope = _envelope(version.removeprefix(MODERN))
+        frames = _frame({"id": 1, "method": "server/discover", "params": envelope}) + _frame(
+            {"id": 2, "method": "tools/list", "params": envelope}
+        )
+    else:
+        frames = (
+            _frame({"id": 1, "method": "initialize", "params": {
+                "protocolVersion": version, "capabilities": {},
+                "clientInfo": {"name": "handshake-recorder", "version": "1"}}})
+            + _frame({"method": "notifications/initialized"})
+            + _frame({"id": 2, "method": "tools/list"})
+        )  # fmt: skip
     results: dict[int, dict[str, Any]] = {}
     with subprocess.Popen(
         [sys.executable, "-c", _SERVE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -66,11 +86,16 @@ def session(version: str) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def record() -> dict[str, Any]:
-    """What handshake.json holds: per protocol version, the index of its initialize and of its
-    tools/list result in `results` (each distinct result once), and the fallback version."""
-    from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS  # noqa: PLC0415
+    """What handshake.json holds: per protocol version, the index in `results` (each distinct
+    result once) of its initialize (handshake versions) or server/discover (modern versions)
+    result and of its tools/list result, and the handshake version offered to unknown ones."""
+    from mcp_types.version import (  # noqa: PLC0415
+        HANDSHAKE_PROTOCOL_VERSIONS,
+        MODERN_PROTOCOL_VERSIONS,
+    )
 
-    versions = [*HANDSHAKE_PROTOCOL_VERSIONS, UNKNOWN_VERSION]
+    modern = [MODERN + v for v in MODERN_PROTOCOL_VERSIONS]
+    versions = [*HANDSHAKE_PROTOCOL_VERSIONS, *modern, UNKNOWN_VERSION]
     with ThreadPoolExecutor(max_workers=len(versions)) as pool:
         sessions = dict(zip(versions, pool.map(session, versions), strict=True))
     fallback_reply, _ = sessions.pop(UNKNOWN_VERSION)
@@ -81,10 +106,15 @@ def record() -> dict[str, Any]:
             results.append(result)
         return results.index(result)
 
+    def of(era: list[str], which: int) -> dict[str, int]:
+        return {v.removeprefix(MODERN): index(sessions[v][which]) for v in era}
+
     return {
         "fallback": fallback_reply["protocolVersion"],
-        "initialize": {version: index(init) for version, (init, _) in sessions.items()},
-        "tools": {version: index(tools) for version, (_, tools) in sessions.items()},
+        "initialize": of(list(HANDSHAKE_PROTOCOL_VERSIONS), 0),
+        "tools": of(list(HANDSHAKE_PROTOCOL_VERSIONS), 1),
+        "discover": of(modern, 0),
+        "modern_tools": of(modern, 1),
         "results": results,
     }
 

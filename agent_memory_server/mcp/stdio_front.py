@@ -12,7 +12,11 @@ transport) then reads and writes as if they were the client's. Two threads pump 
   answered `initialize`, the front answers `initialize` (passing it on too, so that the
   server's session is initialized), and answers `tools/list` and `ping` itself, from the
   recorded replies of this version of the server (`handshake.json`, kept equal to the live
-  server's by tests/unit/test_mcp_handshake.py). Anything else waits in the pipe for the server.
+  server's by tests/integration/test_mcp_handshake.py). A client of the per-request-envelope
+  protocol (2026-07-28) starts with `server/discover` instead: the front answers it (the
+  server needs no handshake then) and the enveloped `tools/list`. Anything else waits in the
+  pipe for the server. A first message the recording cannot answer (an unknown version)
+  turns the front into a plain pipe.
 - server -> client: every line is passed on, except the server's own reply to an
   `initialize` the front already answered (compared with the front's reply: a difference is
   logged). A line that is not a JSON-RPC message (a stray print) goes to stderr instead.
@@ -44,6 +48,14 @@ def load_handshake(path: Path = HANDSHAKE) -> dict[str, Any] | None:
     return loaded
 
 
+def _envelope_version(params: dict[str, Any]) -> str | None:
+    meta = params.get("_meta")
+    if not isinstance(meta, dict):
+        return None
+    version = meta.get("io.modelcontextprotocol/protocolVersion")
+    return version if isinstance(version, str) else None
+
+
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
@@ -58,7 +70,9 @@ class StdioFront:
         self._answered: dict[Any, bytes] = {}  # initialize ids answered here -> our reply
         self._server_ready = threading.Event()
         self._out_lock = threading.Lock()
-        self._version: str | None = None  # the protocol version the front agreed
+        self._version: str | None = None  # the protocol version agreed by initialize
+        self._modern: str | None = None  # or the one of server/discover (request envelopes)
+        self._passthrough = False  # a first message the recording cannot answer: pass all on
         self._wire_out = -1
         self._to_server = -1
         self._pump_out: threading.Thread | None = None
@@ -108,29 +122,53 @@ class StdioFront:
             message = json.loads(line)
         except ValueError:
             return None, True
-        if not isinstance(message, dict) or "id" not in message:
+        if self._passthrough or not isinstance(message, dict) or "id" not in message:
             return None, True
         method, request_id = message.get("method"), message["id"]
         params = message.get("params") or {}
-        if method == "initialize" and isinstance(params, dict):
-            wanted = params.get("protocolVersion")
-            versions: dict[str, int] = self._handshake.get("initialize", {})
-            version = wanted if wanted in versions else self._handshake.get("fallback")
-            if version not in versions:
-                return None, True
-            self._version = version
-            reply = self._reply(request_id, self._handshake["results"][versions[version]])
-            self._answered[request_id] = reply
-            return reply, True
-        if self._version is None:
+        if not isinstance(params, dict):
             return None, True
-        if method == "ping":
-            return self._reply(request_id, {}), False
-        if method == "tools/list" and not params:
-            tools = self._handshake.get("tools", {}).get(self._version)
-            if tools is not None:
-                return self._reply(request_id, self._handshake["results"][tools]), False
-        return None, True
+        if self._version is None and self._modern is None:
+            if method == "initialize":
+                return self._initialize(request_id, params.get("protocolVersion"))
+            if method == "server/discover":
+                return self._discover(request_id, _envelope_version(params))
+            return None, True
+        reply = None
+        if self._modern is not None:  # per-request envelopes: nothing to pass on
+            listing = method == "tools/list" and params.keys() == {"_meta"}
+            if listing and _envelope_version(params) == self._modern:
+                reply = self._recorded(request_id, "modern_tools", self._modern)
+        elif method == "ping":
+            reply = self._reply(request_id, {})
+        elif method == "tools/list" and not params:
+            reply = self._recorded(request_id, "tools", self._version)
+        return reply, reply is None  # what the recording cannot answer, the server does
+
+    def _recorded(self, request_id: Any, what: str, version: str | None) -> bytes | None:
+        index = self._handshake.get(what, {}).get(version)
+        return None if index is None else self._reply(request_id, self._handshake["results"][index])
+
+    def _initialize(self, request_id: Any, wanted: Any) -> tuple[bytes | None, bool]:
+        versions: dict[str, int] = self._handshake.get("initialize", {})
+        version = wanted if wanted in versions else self._handshake.get("fallback")
+        reply = self._recorded(request_id, "initialize", version)
+        if reply is None:
+            self._passthrough = True
+            return None, True
+        self._version = version
+        self._answered[request_id] = reply
+        return reply, True  # the server's session must be initialized too
+
+    def _discover(self, request_id: Any, version: str | None) -> tuple[bytes | None, bool]:
+        """The per-request-envelope protocol: the server needs no handshake, only the later
+        requests (each names its version), so the discovery is answered here alone."""
+        reply = self._recorded(request_id, "discover", version)
+        if reply is None:
+            self._passthrough = True
+            return None, True
+        self._modern = version
+        return reply, False
 
     def _client_to_server(self, client: BinaryIO) -> None:
         try:
@@ -166,6 +204,8 @@ class StdioFront:
             message = json.loads(line)
         except ValueError:
             message = None
+        if isinstance(message, list):  # a JSON-RPC batch (protocol 2025-03-26)
+            return line
         if not isinstance(message, dict) or message.get("jsonrpc") != "2.0":
             sys.stderr.buffer.write(line)  # a stray print: never onto the wire
             sys.stderr.flush()
