@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -21,6 +20,8 @@ T = TypeVar("T")
 
 
 def _with_redis(work: Callable[[Redis, Keys], Awaitable[T]]) -> T:
+    import asyncio  # noqa: PLC0415
+
     from agent_memory_server.config import Settings  # noqa: PLC0415
     from agent_memory_server.errors import MemoryServerError  # noqa: PLC0415
     from agent_memory_server.resources import open_redis  # noqa: PLC0415

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import json
 import logging
@@ -100,6 +99,8 @@ def mcp(
 
         front = StdioFront(load_handshake())
         front.start()
+    import asyncio  # noqa: PLC0415
+
     from agent_memory_server.mcp.http import HttpTransport  # noqa: PLC0415
     from agent_memory_server.mcp.run import serve_http, serve_stdio  # noqa: PLC0415
     from agent_memory_server.services.auth import exposure_warning  # noqa: PLC0415
@@ -134,6 +135,8 @@ def task_worker(
     ] = None,
 ) -> None:
     """Run a separate Docket worker (scale out: run as many as you like)."""
+    import asyncio  # noqa: PLC0415
+
     from agent_memory_server.errors import ConfigurationError  # noqa: PLC0415
     from agent_memory_server.metrics import serve_metrics  # noqa: PLC0415
     from agent_memory_server.resources import open_resources, warm_models  # noqa: PLC0415
