@@ -182,7 +182,7 @@ def _peak_pool(best: float) -> list[Candidate]:
     rest = [Candidate(f"o{i}", distance=0.6 + 0.001 * i, semantic_rank=i + 3, keyword=1.0)
             for i in range(11)]  # fmt: skip
     return [Candidate("s0", distance=1 - best, semantic_rank=1, keyword=1.0),
-            Candidate("k0", distance=0.45, semantic_rank=2, keyword=20.0), *rest]  # fmt: skip
+            Candidate("k0", distance=0.59, semantic_rank=2, keyword=20.0), *rest]  # fmt: skip
 
 
 def test_a_peaked_semantic_leg_takes_weight_from_the_keyword_leg() -> None:
