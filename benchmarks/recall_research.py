@@ -192,10 +192,20 @@ def evaluate(pools: Sequence[Pool], params: RankingParams, n: int = 50) -> dict[
                 add(f"M tR@{k}", t_hit)
                 if p.group == lme.TEMPORAL:
                     add(f"M temporal tR@{k}", t_hit)
+                    add(f"M temporal sR@{k}", s_hit)
     return {k: 100 * statistics.fmean(v) for k, v in out.items()}
 
 
-HEAD = ("L H@10", "L R@10", "L sH@10", "M sR@5", "M tR@5", "M tR@10", "M temporal tR@5")
+HEAD = (
+    "L H@10",
+    "L R@10",
+    "L sH@10",
+    "M sR@5",
+    "M tR@5",
+    "M tR@10",
+    "M temporal tR@5",
+    "M temporal sR@5",
+)
 
 
 def line(label: str, m: dict[str, float]) -> str:
@@ -236,17 +246,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 MINMAX = RankingParams(fusion="minmax", alpha=0.6)
+BEFORE = replace(MINMAX, session_weight=0.3, date_weight=0.2)  # the defaults before this note
+NOW_ = replace(BEFORE, keyword_gap_full=0.3, keyword_gap_turns=5)
 REPORTED: dict[str, RankingParams] = {
-    "before: rrf a=0.55 k=1": RankingParams(),
+    "rrf a=0.55 k=1 (first)": RankingParams(),
     "semantic leg": RankingParams(alpha=1.0),
     "keyword leg": RankingParams(alpha=0.0),
-    "min-max a=0.6": MINMAX,
-    "rrf + sessions 0.3": RankingParams(session_weight=0.3),
-    "now: min-max + sessions 0.3 + dates 0.2": replace(MINMAX, session_weight=0.3, date_weight=0.2),
-    "  alpha 0.5": RankingParams(fusion="minmax", alpha=0.5, session_weight=0.3, date_weight=0.2),
-    "  alpha 0.7": RankingParams(fusion="minmax", alpha=0.7, session_weight=0.3, date_weight=0.2),
-    "  sessions 0.2": replace(MINMAX, session_weight=0.2, date_weight=0.2),
-    "  sessions 0.4": replace(MINMAX, session_weight=0.4, date_weight=0.2),
+    "before: min-max 0.6 + sessions 0.3 + dates 0.2": BEFORE,
+    "now: + keyword gap 0.3 @5": NOW_,
+    "  keyword gap 0.2 @5": replace(NOW_, keyword_gap_full=0.2),
+    "  keyword gap 0.5 @5": replace(NOW_, keyword_gap_full=0.5),
+    "  keyword gap 0.3 @10": replace(NOW_, keyword_gap_turns=10),
+    "  alpha 0.55": replace(NOW_, alpha=0.55),
+    "  alpha 0.65": replace(NOW_, alpha=0.65),
+    "  sessions 0.2": replace(NOW_, session_weight=0.2),
+    "  sessions 0.4": replace(NOW_, session_weight=0.4),
+    "  + semantic peak 0.1-0.25": replace(NOW_, semantic_peak_low=0.1, semantic_peak_high=0.25),
+    "  + semantic peak 0.15-0.3": replace(NOW_, semantic_peak_low=0.15, semantic_peak_high=0.3),
 }
 
 if __name__ == "__main__":  # run the imported module's main: its Pool is the one that pickles
