@@ -202,12 +202,12 @@ class Settings(BaseSettings):
     )  # fmt: skip
     hybrid_keyword_gap: float = Field(
         default=0.3, ge=0, le=1,
-        description="Relative gap between the keyword leg's best and its "
-        "HYBRID_KEYWORD_GAP_TURNS-th best BM25 score at which it gets its full weight; a "
+        description="Relative gap between the keyword leg's best BM25 score and the one "
+        "HYBRID_KEYWORD_GAP_TURNS places below it at which the leg gets its full weight; a "
         "flatter leg gets less (0: always full).",
     )  # fmt: skip
     hybrid_keyword_gap_turns: int = Field(
-        default=5, ge=1, le=100, description="Which keyword hit HYBRID_KEYWORD_GAP compares."
+        default=5, ge=1, le=100, description="How far below the best HYBRID_KEYWORD_GAP looks."
     )
     hybrid_semantic_peak_low: float = Field(
         default=0.0, ge=0, le=2,

@@ -39,8 +39,9 @@ def _min_max(values: Sequence[float]) -> tuple[float, float]:
 
 def keyword_confidence(candidates: Sequence[Candidate], turns: int, full_gap: float) -> float:
     """How much the keyword leg singles out its best hits, 0-1: the relative gap between its
-    best BM25 score and its `turns`-th best, divided by `full_gap` (capped at 1). A flat leg
-    (many records share the query's words about equally) says little about which is meant.
+    best BM25 score and the score `turns` places below it, divided by `full_gap` (capped at
+    1). A flat leg (many records share the query's words about equally) says little about
+    which is meant.
     `full_gap` <= 0: always 1."""
     if full_gap <= 0:
         return 1.0
@@ -52,9 +53,9 @@ def keyword_confidence(candidates: Sequence[Candidate], turns: int, full_gap: fl
 
 def semantic_peak(candidates: Sequence[Candidate], turns: int, low: float, high: float) -> float:
     """How clearly the semantic leg's best hit stands out, 0-1: the cosine similarity of its
-    best candidate minus that of its `turns`-th after it, placed between `low` (0) and `high`
-    (1). A peaked semantic leg has found what the query means; the keyword leg, which counts
-    shared words, then mostly adds turns that only talk about the same things.
+    best candidate minus that of the one `turns` places below it, placed between `low` (0)
+    and `high` (1). A peaked semantic leg has found what the query means; the keyword leg,
+    which counts shared words, then mostly adds turns that only talk about the same things.
     `high` <= `low`: always 0."""
     if high <= low:
         return 0.0
@@ -140,10 +141,12 @@ class RankingParams:
     date_weight: share taken from how near the record's event_date is to a relative date the
     query names ("two weeks ago"), read against the asker's now (0: dates play no part).
     keyword_gap_full/keyword_gap_turns: min-max fusion gives the keyword leg its full weight
-    only when its best BM25 score stands `keyword_gap_full` (relative) above its
-    `keyword_gap_turns`-th best, less when flatter (keyword_confidence; 0: always full).
-    semantic_peak_*: and less as the semantic leg's best hit stands out further above its
-    `semantic_peak_turns`-th next (semantic_peak: none below `low`, no keyword leg at `high`).
+    only when the BM25 score `keyword_gap_turns` places below its best is at least
+    `keyword_gap_full` (relative to the best) lower, less when flatter (keyword_confidence;
+    0: always full).
+    semantic_peak_*: and less as the semantic leg's best hit stands out further above the one
+    `semantic_peak_turns` places below it (semantic_peak: none below `low`, no keyword leg
+    at `high`).
     """
 
     fusion: Literal["rrf", "minmax"] = "rrf"
