@@ -13,9 +13,11 @@ from agent_memory_server.services.ranking import (
     boost,
     fuse_minmax,
     fuse_rrf,
+    keyword_confidence,
     promote_dates,
     promote_sessions,
     rank_hybrid,
+    semantic_peak,
 )
 from agent_memory_server.services.relative_dates import DAY, Window, closeness, query_window
 
@@ -201,3 +203,51 @@ def test_more_relative_dates(text: str, inside: float, outside: float) -> None:
     window = query_window(text, NOW)
     assert window is not None and window.start <= inside <= window.end
     assert not window.start <= outside <= window.end
+
+
+def _keyword_pool(bm25: list[float]) -> list[Candidate]:
+    """The semantic leg prefers s0; the keyword leg ranks k0 first with these BM25 scores."""
+    pool = [Candidate(f"k{i}", keyword=score, distance=0.6) for i, score in enumerate(bm25)]
+    return [Candidate("s0", keyword=min(bm25), distance=0.2), *pool]
+
+
+def test_a_flat_keyword_leg_counts_for_less_than_a_peaked_one() -> None:
+    flat, peaked = [10.0, 9.9, 9.8, 9.8, 9.7, 9.7, 9.6], [30.0, 9.9, 9.8, 9.8, 9.7, 9.7, 9.6]
+    assert keyword_confidence(_keyword_pool(flat), 5, 0.3) < 0.2
+    assert keyword_confidence(_keyword_pool(peaked), 5, 0.3) == 1.0
+    assert keyword_confidence(_keyword_pool(flat), 5, 0.0) == 1.0  # the rule switched off
+    params = RankingParams(fusion="minmax", alpha=0.4, keyword_gap_turns=5, keyword_gap_full=0.3)
+    for bm25, first in ((flat, "s0"), (peaked, "k0")):
+        pool = _keyword_pool(bm25)
+        rank_hybrid(pool, params, "anything", NOW)
+        assert order(pool)[0] == first, bm25
+    # Without the rule the flat leg's best hit wins too.
+    pool = _keyword_pool(flat)
+    rank_hybrid(pool, RankingParams(fusion="minmax", alpha=0.4), "anything", NOW)
+    assert order(pool)[0] == "k0"
+
+
+def _peak_pool(best: float) -> list[Candidate]:
+    """s0 is the semantic leg's best (similarity `best`), k0 the keyword leg's, eleven more."""
+    rest = [Candidate(f"o{i}", distance=0.6 + 0.001 * i, semantic_rank=i + 3, keyword=1.0)
+            for i in range(11)]  # fmt: skip
+    return [Candidate("s0", distance=1 - best, semantic_rank=1, keyword=1.0),
+            Candidate("k0", distance=0.59, semantic_rank=2, keyword=20.0), *rest]  # fmt: skip
+
+
+def test_a_peaked_semantic_leg_takes_weight_from_the_keyword_leg() -> None:
+    # The tenth after the best is o8 (similarity 0.392): (0.6 - 0.392 - 0.1) / 0.15
+    assert semantic_peak(_peak_pool(0.6), 10, 0.1, 0.25) == pytest.approx(0.72)
+    assert semantic_peak(_peak_pool(0.42), 10, 0.1, 0.25) == 0.0  # flat: no change
+    assert semantic_peak(_peak_pool(0.8), 10, 0.1, 0.25) == 1.0
+    assert semantic_peak(_peak_pool(0.8), 10, 0.0, 0.0) == 0.0  # the rule switched off
+    params = RankingParams(fusion="minmax", alpha=0.5, semantic_peak_low=0.1,
+                           semantic_peak_high=0.25)  # fmt: skip
+    peaked, flat = _peak_pool(0.8), _peak_pool(0.42)
+    rank_hybrid(peaked, params, "anything", NOW)
+    rank_hybrid(flat, params, "anything", NOW)
+    assert order(peaked)[0] == "s0"
+    assert order(flat)[0] == "k0"
+    plain = _peak_pool(0.8)
+    rank_hybrid(plain, RankingParams(fusion="minmax", alpha=0.5), "anything", NOW)
+    assert order(plain)[0] == "k0"
