@@ -42,9 +42,13 @@ format: install
 docs: install
 	NO_MKDOCS_2_WARNING=1 $(RUN) mkdocs build --strict
 
+# The suite on PYTEST_WORKERS processes (pytest-xdist; each its own embedded Redis and models),
+# a test file per worker at a time so module fixtures start once; PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= 2
+
 test: lint docs chromium
 	@$(MAKE) --no-print-directory compose-tool || echo "compose-tool failed: the compose test will be skipped"
-	$(RUN) pytest -q
+	$(RUN) pytest -q -n $(PYTEST_WORKERS) --dist loadfile --durations=20
 
 # The browser tests of /ui drive Debian's chromium with Playwright (never `playwright install`):
 # installed here when missing, as root (CI); otherwise they are skipped with a message.

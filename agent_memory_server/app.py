@@ -1,7 +1,7 @@
 """create_app(settings) -> FastAPI. The lifespan opens Resources, the embedded worker and MCP.
 
 The MCP server's streamable-HTTP app is served at `/mcp` and `/{namespace}/mcp`; it borrows
-the app's Resources (its lifespan runs inside the app's, after they are opened).
+the app's Resources, and is imported and built after the API listens (mcp/deferred.py).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from agent_memory_server.http.auth import AuthMiddleware
 from agent_memory_server.http.limits import BodySizeLimit
 from agent_memory_server.http.observer import RequestObserver
 from agent_memory_server.logs import configure_logging
-from agent_memory_server.mcp.http import namespaced_routes, transport_app, transport_paths
-from agent_memory_server.mcp.server import create_mcp_server
+from agent_memory_server.mcp.deferred import DeferredMcp
+from agent_memory_server.mcp.http import namespaced_routes, transport_paths
 from agent_memory_server.metrics import Metrics
 from agent_memory_server.resources import Resources, open_resources, warm_models
 from agent_memory_server.tasks.worker import embedded_worker
@@ -58,7 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
         opened: Resources = app.state.resources
         return opened
 
-    mcp_app = transport_app(create_mcp_server(resources), "streamable-http")
+    mcp_app = DeferredMcp(resources)
     app_metrics = Metrics()
 
     @contextlib.asynccontextmanager
@@ -71,10 +71,11 @@ def create_app(settings: Settings) -> FastAPI:
             app.state.worker_task = worker
             _freeze_startup_heap()
             warm_models(opened)  # in the background: the server listens meanwhile
+            mcp_app.start()  # likewise
             try:
-                async with mcp_app.router.lifespan_context(mcp_app):
-                    yield
+                yield
             finally:
+                await mcp_app.stop()
                 app.state.worker_task = None
 
     app = FastAPI(

@@ -197,6 +197,7 @@ def shared_entity_extractor(provider: str, model: str | None) -> WarmingEntityEx
 def warm_models(resources: Resources) -> None:
     """Start loading the local models in background threads; a door calls this once it
     serves, so that it listens at once and the first search does not pay for the load."""
+    resources.tokenizers.warm()
     inner = getattr(resources.embedder, "inner", resources.embedder)
     for model in (inner, resources.entities):
         warm = getattr(model, "warm", None)

@@ -31,7 +31,7 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -186,8 +186,10 @@ async def delete_namespace(client: httpx.AsyncClient, item: Item) -> None:
         await call(client, "DELETE", "/v1/long-term-memory", params=params)
 
 
-async def run(args: argparse.Namespace, base_url: str) -> dict[str, Any]:
-    items = load_longmemeval(args.dataset)[: args.limit_questions or None]
+async def run(
+    args: argparse.Namespace, base_url: str, keep: Callable[[Item], bool] = lambda item: True
+) -> dict[str, Any]:
+    items = [i for i in load_longmemeval(args.dataset) if keep(i)][: args.limit_questions or None]
     modes = [m.strip() for m in args.modes.split(",")]
     run_id = args.run_id or uuid.uuid4().hex[:8]
     rows: dict[str, list[tuple[str, dict[str, float]]]] = {m: [] for m in modes}
@@ -276,6 +278,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--run-id", default=None, help="namespace suffix (default: random)")
     parser.add_argument("--no-now", action="store_true", help="do not send question_date")
     parser.add_argument("--progress", action="store_true")
+    parser.add_argument(
+        "--vectors", type=Path, default=None,
+        help="serve the local embedder's vectors from this cache (benchmarks/vector_cache.py) "
+        "and run only the questions it holds every turn of",
+    )  # fmt: skip
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     return parser
 
@@ -283,7 +290,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.base_url is None:
+        if args.vectors is not None:
+            from benchmarks import vector_cache  # noqa: PLC0415 - it imports this module
+
+            cache = vector_cache.VectorCache(args.vectors)
+
+            def cached(item: Item) -> bool:
+                return all(vector_cache.text_key(t.text) in cache.vectors for t in item.turns)
+
+            with (
+                vector_cache.cached_embedding_server(cache) as embedder,
+                running_server(TRACK_ACCESS="false", EMBEDDED_WORKER="false", **embedder) as srv,
+            ):
+                report = asyncio.run(run(args, srv.url, cached))
+        elif args.base_url is None:
             with running_server(TRACK_ACCESS="false", EMBEDDED_WORKER="false") as server:
                 report = asyncio.run(run(args, server.url))
         else:

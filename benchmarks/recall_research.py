@@ -88,11 +88,20 @@ async def _legs(
     return list(pool.values())
 
 
+def plain_text(turns: Sequence[Any], i: int) -> str:
+    """What is embedded for turn i of a conversation (as the server does: its text)."""
+    return str(turns[i].text)
+
+
 async def collect(
-    vectors: Path, locomo_path: Path, lme_path: Path, partial: bool = False
-) -> list[Pool]:
+    vectors: Path, locomo_path: Path, lme_path: Path, partial: bool = False,
+    record_text: Callable[[Sequence[Any], int], str] = plain_text, skip_lme: bool = False,
+    have: Sequence[Pool] = (),
+) -> list[Pool]:  # fmt: skip
+    """Pools of both sets (those in `have` are kept, not collected again)."""
     cache = VectorCache(vectors)
-    pools: list[Pool] = []
+    pools: list[Pool] = list(have)
+    done = {(p.dataset, p.query) for p in have}
     with tempfile.TemporaryDirectory(prefix="recall-research-") as tmp:
         server = EmbeddedRedis(Path(tmp))
         redis = connect(server.start())
@@ -100,12 +109,14 @@ async def collect(
             store = LongTermStore(redis, Keys("research"), VectorIndexParams(384))
             await store.create_index()
             for conv in locomo.load_locomo(locomo_path):
+                if ("locomo", conv.questions[0].question) in done:
+                    continue
                 ns = f"locomo-{conv.sample_id}"
+                texts = [record_text(conv.turns, i) for i in range(len(conv.turns))]
                 rows = [
                     (MemoryRecord(**locomo.record_body(conv.sample_id, t, ns)), v)
-                    for t, v in zip(conv.turns, cache.embed([t.text for t in conv.turns]),
-                                    strict=True)
-                ]  # fmt: skip
+                    for t, v in zip(conv.turns, cache.embed(texts), strict=True)
+                ]
                 await _load(store, rows)
                 for q in conv.questions:
                     cands = await _legs(store, cache, ns, q.question)
@@ -115,11 +126,14 @@ async def collect(
                     pools.append(
                         Pool("locomo", str(q.category), None, q.question, cands, ev, sess, ans)
                     )
-            for item in lme.load_longmemeval(lme_path):
-                if partial and not all(text_key(t.text) in cache.vectors for t in item.turns):
+            for item in [] if skip_lme else lme.load_longmemeval(lme_path):
+                texts = [record_text(item.turns, i) for i in range(len(item.turns))]
+                if ("lme", item.question) in done:
+                    continue
+                if partial and not all(text_key(t) in cache.vectors for t in texts):
                     continue  # not embedded yet
                 ns = f"lme-{item.question_id}"
-                vecs = cache.embed([t.text for t in item.turns])
+                vecs = cache.embed(texts)
                 rows = [(MemoryRecord(**lme.record_body(t, ns)), v)
                         for t, v in zip(item.turns, vecs, strict=True)]  # fmt: skip
                 await _load(store, rows)
@@ -178,10 +192,20 @@ def evaluate(pools: Sequence[Pool], params: RankingParams, n: int = 50) -> dict[
                 add(f"M tR@{k}", t_hit)
                 if p.group == lme.TEMPORAL:
                     add(f"M temporal tR@{k}", t_hit)
+                    add(f"M temporal sR@{k}", s_hit)
     return {k: 100 * statistics.fmean(v) for k, v in out.items()}
 
 
-HEAD = ("L H@10", "L R@10", "L sH@10", "M sR@5", "M tR@5", "M tR@10", "M temporal tR@5")
+HEAD = (
+    "L H@10",
+    "L R@10",
+    "L sH@10",
+    "M sR@5",
+    "M tR@5",
+    "M tR@10",
+    "M temporal tR@5",
+    "M temporal sR@5",
+)
 
 
 def line(label: str, m: dict[str, float]) -> str:
@@ -208,31 +232,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--longmemeval", type=Path, default=lme.DEFAULT_DATASET.resolve())
     parser.add_argument("--partial", action="store_true", help="only fully embedded questions")
     args = parser.parse_args(argv)
-    if args.pools.exists():
-        pools = pickle.loads(args.pools.read_bytes())
-    else:
-        pools = asyncio.run(collect(args.vectors, args.locomo, args.longmemeval, args.partial))
+    pools: list[Pool] = pickle.loads(args.pools.read_bytes()) if args.pools.exists() else []
+    if not pools or args.partial:  # --partial: add the questions embedded since
+        pools = asyncio.run(
+            collect(args.vectors, args.locomo, args.longmemeval, args.partial, have=pools)
+        )
         args.pools.write_bytes(pickle.dumps(pools))
+    print(f"{sum(p.dataset == 'lme' for p in pools)} LongMemEval questions", file=sys.stderr)
     print("| ranking | " + " | ".join(HEAD) + " |\n|---" + "|---" * len(HEAD) + "|")
     for label, params in REPORTED.items():
         print(line(label, evaluate(pools, params)))
     return 0
 
 
-Pool.__module__ = "benchmarks.recall_research"  # pickles load from `-m` runs and imports alike
 MINMAX = RankingParams(fusion="minmax", alpha=0.6)
+BEFORE = replace(MINMAX, session_weight=0.3, date_weight=0.2)  # the defaults before this note
+NOW_ = replace(BEFORE, keyword_gap_full=0.3, keyword_gap_turns=5)
 REPORTED: dict[str, RankingParams] = {
-    "before: rrf a=0.55 k=1": RankingParams(),
+    "rrf a=0.55 k=1 (first)": RankingParams(),
     "semantic leg": RankingParams(alpha=1.0),
     "keyword leg": RankingParams(alpha=0.0),
-    "min-max a=0.6": MINMAX,
-    "rrf + sessions 0.3": RankingParams(session_weight=0.3),
-    "now: min-max + sessions 0.3 + dates 0.2": replace(MINMAX, session_weight=0.3, date_weight=0.2),
-    "  alpha 0.5": RankingParams(fusion="minmax", alpha=0.5, session_weight=0.3, date_weight=0.2),
-    "  alpha 0.7": RankingParams(fusion="minmax", alpha=0.7, session_weight=0.3, date_weight=0.2),
-    "  sessions 0.2": replace(MINMAX, session_weight=0.2, date_weight=0.2),
-    "  sessions 0.4": replace(MINMAX, session_weight=0.4, date_weight=0.2),
+    "before: min-max 0.6 + sessions 0.3 + dates 0.2": BEFORE,
+    "now: + keyword gap 0.3 @5": NOW_,
+    "  keyword gap 0.2 @5": replace(NOW_, keyword_gap_full=0.2),
+    "  keyword gap 0.5 @5": replace(NOW_, keyword_gap_full=0.5),
+    "  keyword gap 0.3 @10": replace(NOW_, keyword_gap_turns=10),
+    "  alpha 0.55": replace(NOW_, alpha=0.55),
+    "  alpha 0.65": replace(NOW_, alpha=0.65),
+    "  sessions 0.2": replace(NOW_, session_weight=0.2),
+    "  sessions 0.4": replace(NOW_, session_weight=0.4),
+    "  + semantic peak 0.1-0.25": replace(NOW_, semantic_peak_low=0.1, semantic_peak_high=0.25),
+    "  + semantic peak 0.15-0.3": replace(NOW_, semantic_peak_low=0.15, semantic_peak_high=0.3),
 }
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # run the imported module's main: its Pool is the one that pickles
+    from benchmarks.recall_research import main as imported_main
+
+    sys.exit(imported_main())

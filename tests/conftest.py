@@ -14,7 +14,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from tests.support.cluster import LocalCluster
 from tests.support.hermetic import CHILD_CWD, TestSettings, free_port, scrub_environment
 from tests.support.llm_stub import LLMStub
 from tests.support.processes import SERVER_START_SECONDS
+from tests.support.serving import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 CALLER_ENV = scrub_environment()
@@ -151,6 +152,15 @@ async def app(
 def llm_stub() -> Iterator[LLMStub]:
     with LLMStub() as stub:
         yield stub
+
+
+@pytest.fixture
+def serve_app() -> Iterator[Callable[[Settings], str]]:
+    """`serve_app(settings)`: the app under uvicorn on a real socket, in a thread of the test
+    process, until the test ends; returns its URL. What an `agent-memory api` process proves
+    over HTTP, without a child's imports and model loading (`server_process` for the rest)."""
+    with ExitStack() as servers:
+        yield lambda settings: servers.enter_context(serve(settings))
 
 
 @pytest.fixture

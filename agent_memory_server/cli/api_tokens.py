@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -18,6 +17,8 @@ T = TypeVar("T")
 
 
 def _with_tokens(work: Callable[[TokenStore], Awaitable[T]]) -> T:
+    import asyncio  # noqa: PLC0415
+
     from agent_memory_server.cli.common import read_settings  # noqa: PLC0415
     from agent_memory_server.errors import MemoryServerError  # noqa: PLC0415
     from agent_memory_server.resources import open_token_store  # noqa: PLC0415

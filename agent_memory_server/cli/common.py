@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sys
 from collections.abc import Callable, Coroutine, Iterator
@@ -42,6 +41,8 @@ def load_settings() -> Settings:
 
 def run_async(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     """Run a command's coroutine; a domain error is its message and exit code 1."""
+    import asyncio  # noqa: PLC0415 - `version` and `--help` do without it
+
     from agent_memory_server.errors import MemoryServerError  # noqa: PLC0415
 
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import json
 import logging
@@ -94,6 +93,14 @@ def mcp(
     """Run the MCP server: on stdin/stdout, or over HTTP at /mcp or /sse (and /{namespace}/...)."""
     if mode not in get_args(McpMode):
         raise typer.BadParameter("mode must be stdio, sse or streamable-http", param_hint="--mode")
+    front = None
+    if mode == "stdio":  # answers the handshake while the rest imports and starts
+        from agent_memory_server.mcp.stdio_front import StdioFront, load_handshake  # noqa: PLC0415
+
+        front = StdioFront(load_handshake())
+        front.start()
+    import asyncio  # noqa: PLC0415
+
     from agent_memory_server.mcp.http import HttpTransport  # noqa: PLC0415
     from agent_memory_server.mcp.run import serve_http, serve_stdio  # noqa: PLC0415
     from agent_memory_server.services.auth import exposure_warning  # noqa: PLC0415
@@ -111,6 +118,9 @@ def mcp(
             run_async(lambda: serve_http(settings, transport, bind, port or settings.mcp_port))
     except (KeyboardInterrupt, asyncio.CancelledError):
         pass
+    finally:
+        if front is not None:
+            front.close()
 
 
 @app.command("task-worker")
@@ -125,6 +135,8 @@ def task_worker(
     ] = None,
 ) -> None:
     """Run a separate Docket worker (scale out: run as many as you like)."""
+    import asyncio  # noqa: PLC0415
+
     from agent_memory_server.errors import ConfigurationError  # noqa: PLC0415
     from agent_memory_server.metrics import serve_metrics  # noqa: PLC0415
     from agent_memory_server.resources import open_resources, warm_models  # noqa: PLC0415

@@ -9,14 +9,15 @@ path.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import fastmcp
-from fastmcp import FastMCP
-from fastmcp.server.http import StarletteWithLifespan
 from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+if TYPE_CHECKING:  # FastMCP and the MCP SDK take about a second to import: see mcp/deferred.py
+    from fastmcp import FastMCP
+    from fastmcp.server.http import StarletteWithLifespan
 
 MCP_PATH = "/mcp"
 SSE_PATH = "/sse"
@@ -56,6 +57,8 @@ def transport_app(server: FastMCP[Any], transport: HttpTransport) -> StarletteWi
 def transport_paths(transport: HttpTransport) -> list[str]:
     if transport == "streamable-http":
         return [MCP_PATH]
+    import fastmcp  # noqa: PLC0415
+
     return [SSE_PATH, fastmcp.settings.message_path]
 
 

@@ -12,6 +12,7 @@ import hashlib
 import importlib.util
 import os
 import tempfile
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -130,12 +131,28 @@ CACHE_MIN_CHARS = 48
 
 
 class TiktokenCounter:
-    """tiktoken-backed counter for one encoding; cheap to share across requests."""
+    """tiktoken-backed counter for one encoding; cheap to share across requests.
+
+    The encoding loads on first use (o200k takes about 0.4 s of CPU), or in the background
+    after the server is ready (`Tokenizers.warm`); a caller meanwhile waits for that load.
+    """
 
     def __init__(self, encoding_name: str, cache_entries: int = CACHE_ENTRIES) -> None:
-        self.encoding = _load_encoding(encoding_name)
+        self._name = encoding_name
+        self._encoding: tiktoken.Encoding | None = None
+        self._lock = threading.Lock()
         self._counted: dict[bytes, int] = {}
         self._cache_entries = cache_entries
+
+    @property
+    def encoding(self) -> tiktoken.Encoding:
+        encoding = self._encoding
+        if encoding is None:
+            with self._lock:  # one load, whichever thread comes first
+                if self._encoding is None:
+                    self._encoding = _load_encoding(self._name)
+                encoding = self._encoding
+        return encoding
 
     def count(self, text: str) -> int:
         if len(text) < CACHE_MIN_CHARS:
@@ -169,6 +186,15 @@ class Tokenizers:
     def __init__(self, cache_dir: Path) -> None:
         seed_tiktoken_cache(cache_dir)
         self._counters = {name: TiktokenCounter(name) for name in ENCODINGS}
+
+    def warm(self) -> None:
+        """Load every encoding in a daemon thread (a server calls this once it serves)."""
+
+        def load() -> None:
+            for counter in self._counters.values():
+                counter.encoding  # noqa: B018 - loads it
+
+        threading.Thread(target=load, name="warm-tiktoken", daemon=True).start()
 
     def for_model(self, model_name: str | None) -> TiktokenCounter:
         return self._counters[encoding_for(model_name)]

@@ -37,8 +37,44 @@ def _min_max(values: Sequence[float]) -> tuple[float, float]:
     return low, (high - low) or 1.0
 
 
-def fuse_minmax(candidates: Sequence[Candidate], alpha: float) -> None:
-    """Weighted fusion of min-max normalised similarity and BM25: alpha * sem + (1-alpha) * kw.
+def keyword_confidence(candidates: Sequence[Candidate], turns: int, full_gap: float) -> float:
+    """How much the keyword leg singles out its best hits, 0-1: the relative gap between its
+    best BM25 score and the score `turns` places below it, divided by `full_gap` (capped at
+    1). A flat leg (many records share the query's words about equally) says little about
+    which is meant.
+    `full_gap` <= 0: always 1."""
+    if full_gap <= 0:
+        return 1.0
+    kws = sorted((c.keyword for c in candidates if c.keyword is not None), reverse=True)
+    if len(kws) <= turns or kws[0] <= 0:
+        return 1.0
+    return min(1.0, (kws[0] - kws[turns]) / kws[0] / full_gap)
+
+
+def semantic_peak(candidates: Sequence[Candidate], turns: int, low: float, high: float) -> float:
+    """How clearly the semantic leg's best hit stands out, 0-1: the cosine similarity of its
+    best candidate minus that of the one `turns` places below it, placed between `low` (0)
+    and `high` (1). A peaked semantic leg has found what the query means; the keyword leg,
+    which counts shared words, then mostly adds turns that only talk about the same things.
+    `high` <= `low`: always 0."""
+    if high <= low:
+        return 0.0
+    sims = sorted(
+        (
+            1.0 - c.distance
+            for c in candidates
+            if c.semantic_rank is not None and c.distance is not None
+        ),
+        reverse=True,
+    )
+    if len(sims) <= turns:
+        return 0.0
+    return min(1.0, max(0.0, (sims[0] - sims[turns] - low) / (high - low)))
+
+
+def fuse_minmax(candidates: Sequence[Candidate], alpha: float, kw_trust: float = 1.0) -> None:
+    """Weighted fusion of min-max normalised similarity and BM25: alpha * sem + (1-alpha) * kw,
+    the keyword share scaled by `kw_trust` (keyword_confidence).
 
     Similarity is 1 - cosine distance; a candidate missing from the keyword leg scores 0 there.
     """
@@ -46,10 +82,11 @@ def fuse_minmax(candidates: Sequence[Candidate], alpha: float) -> None:
     kws = [c.keyword for c in candidates if c.keyword is not None]
     sim_low, sim_span = _min_max(sims) if sims else (0.0, 1.0)
     kw_low, kw_span = _min_max(kws) if kws else (0.0, 1.0)
+    kw_share = (1.0 - alpha) * kw_trust
     for c in candidates:
         sem = (1.0 - c.distance - sim_low) / sim_span if c.distance is not None else 0.0
         kw = (c.keyword - kw_low) / kw_span if c.keyword is not None else 0.0
-        c.score = alpha * sem + (1.0 - alpha) * kw
+        c.score = alpha * sem + kw_share * kw
 
 
 def fuse_rrf(candidates: Sequence[Candidate], alpha: float, k: float) -> None:
@@ -103,6 +140,13 @@ class RankingParams:
     score of the session's best `session_turns` candidates (0: sessions play no part).
     date_weight: share taken from how near the record's event_date is to a relative date the
     query names ("two weeks ago"), read against the asker's now (0: dates play no part).
+    keyword_gap_full/keyword_gap_turns: min-max fusion gives the keyword leg its full weight
+    only when the BM25 score `keyword_gap_turns` places below its best is at least
+    `keyword_gap_full` (relative to the best) lower, less when flatter (keyword_confidence;
+    0: always full).
+    semantic_peak_*: and less as the semantic leg's best hit stands out further above the one
+    `semantic_peak_turns` places below it (semantic_peak: none below `low`, no keyword leg
+    at `high`).
     """
 
     fusion: Literal["rrf", "minmax"] = "rrf"
@@ -111,6 +155,11 @@ class RankingParams:
     session_weight: float = 0.0
     session_turns: int = 1
     date_weight: float = 0.0
+    keyword_gap_turns: int = 10
+    keyword_gap_full: float = 0.0
+    semantic_peak_turns: int = 10
+    semantic_peak_low: float = 0.0
+    semantic_peak_high: float = 0.0
 
 
 def _normalise(candidates: Sequence[Candidate]) -> None:
@@ -160,7 +209,12 @@ def rank_hybrid(
     if params.fusion == "rrf":
         fuse_rrf(candidates, params.alpha, params.rrf_k)
     else:
-        fuse_minmax(candidates, params.alpha)
+        trust = keyword_confidence(candidates, params.keyword_gap_turns, params.keyword_gap_full)
+        trust *= 1.0 - semantic_peak(
+            candidates, params.semantic_peak_turns, params.semantic_peak_low,
+            params.semantic_peak_high,
+        )  # fmt: skip
+        fuse_minmax(candidates, params.alpha, trust)
     _normalise(candidates)
     promote_sessions(candidates, params.session_weight, params.session_turns)
     promote_dates(candidates, query, now, params.date_weight)

@@ -1,16 +1,15 @@
-"""One real server (uvicorn, the embedded worker, the test Redis) and one headless Chromium
-per test module; screenshots go to .artifacts/ui/ (git-ignored)."""
+"""One real server (uvicorn on a real socket in a thread of the test process, the embedded
+worker, the test Redis) and one headless Chromium per test module; screenshots go to
+.artifacts/ui/ (git-ignored)."""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,8 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT
-from tests.support.hermetic import CHILD_CWD, free_port
+from tests.support.hermetic import TestSettings
+from tests.support.serving import serve
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / ".artifacts" / "ui"
@@ -35,7 +35,7 @@ class Server:
     url: str
     key_prefix: str
     http: httpx.Client
-    process: subprocess.Popen[bytes] = field(repr=False)
+    running: ExitStack = field(repr=False)
 
     def call(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> Any:
         headers = {"authorization": f"Bearer {token}"} if token else {}
@@ -44,43 +44,22 @@ class Server:
         return response.json()
 
 
-def start_server(redis_url: str, data_dir: Path, **env: str) -> Server:
-    port = free_port()
+def start_server(redis_url: str, data_dir: Path, **overrides: Any) -> Server:
+    """The app on loopback (the /ui switch reads the bind host), with its embedded worker."""
     prefix = f"ui{uuid.uuid4().hex[:10]}"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "agent_memory_server", "api", "--port", str(port)],
-        cwd=CHILD_CWD, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        env={**os.environ, "REDIS_URL": redis_url, "DATA_DIR": str(data_dir),
-             "KEY_PREFIX": prefix, "LLM_PROVIDER": "none", "LOG_LEVEL": "WARNING",
-             "COMPACTION_INTERVAL_MINUTES": "0", "SUMMARY_VIEW_REFRESH_MINUTES": "0", **env},
+    settings = TestSettings(
+        redis_url=redis_url, data_dir=data_dir, key_prefix=prefix, llm_provider="none",
+        host="127.0.0.1", compaction_interval_minutes=0, summary_view_refresh_minutes=0,
+        **overrides,
     )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 240  # start-up loads the models: slow on a busy machine
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(process.stderr.read().decode() if process.stderr else "died")
-        try:
-            if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                return Server(url, prefix, httpx.Client(base_url=url, timeout=60), process)
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    process.wait()
-    if process.stderr:
-        process.stderr.close()
-    raise RuntimeError("server did not start in 240 s")
+    running = ExitStack()
+    url = running.enter_context(serve(settings))
+    return Server(url, prefix, httpx.Client(base_url=url, timeout=60), running)
 
 
 def stop_server(server: Server) -> None:
     server.http.close()
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
-    if server.process.stderr:  # the pipe a start-up failure is read from
-        server.process.stderr.close()
+    server.running.close()
 
 
 @pytest.fixture(scope="module")

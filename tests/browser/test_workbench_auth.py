@@ -31,7 +31,7 @@ async def _tokens(redis_url: str, prefix: str) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def secured(redis_url: str, shared_data_dir: Path) -> Iterator[tuple[Server, str]]:
-    server = start_server(redis_url, shared_data_dir, AUTH_MODE="token", EXTRACTION="false")
+    server = start_server(redis_url, shared_data_dir, auth_mode="token", extraction=False)
     try:
         admin, alice = asyncio.run(_tokens(redis_url, server.key_prefix))
         for ns, user, text in (("a", "alice", "Alice likes green tea."), ("b", "bob", SECRET_B)):

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -13,11 +10,12 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
+from typer.testing import Result
 
 from agent_memory_server.config import Settings
 from agent_memory_server.services.auth import add_token, exposure_warning, list_tokens
 from tests.conftest import AppClient
-from tests.support.hermetic import CHILD_CWD
+from tests.support.cli import invoke
 from tests.support.jwks import Issuer
 
 SECRET_B = "Bob's locker code is 4417."
@@ -203,32 +201,23 @@ async def test_expired_and_removed_tokens_are_refused(
 
 
 def test_token_cli_add_list_remove(redis_url: str) -> None:
-    env = {**os.environ, "REDIS_URL": redis_url, "KEY_PREFIX": f"tok{uuid.uuid4().hex[:8]}"}
-    cli = [sys.executable, "-m", "agent_memory_server", "token"]
+    env = {"REDIS_URL": redis_url, "KEY_PREFIX": f"tok{uuid.uuid4().hex[:8]}"}
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*cli, *args],
-            cwd=CHILD_CWD,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+    def run(*args: str) -> Result:
+        return invoke(env, "token", *args)
 
     added = run("add", "--name", "ci", "--namespace", "a", "--user-id", "alice")
-    assert added.returncode == 0, added.stderr
+    assert added.exit_code == 0, added.stderr
     token = added.stdout.strip()
     assert token.startswith("ams_") and len(token) > 40
     listed = run("list")
     assert '"name": "ci"' in listed.stdout and '"namespaces": ["a"]' in listed.stdout
     assert token not in listed.stdout
     token_id = listed.stdout.split('"id": "')[1].split('"')[0]
-    assert run("remove", token_id).returncode == 0
+    assert run("remove", token_id).exit_code == 0
     assert run("list").stdout.strip() == ""
     missing = run("show", token_id)
-    assert missing.returncode == 1 and "not found" in missing.stderr
+    assert missing.exit_code == 1 and "not found" in missing.stderr
 
 
 def test_auth_off_beyond_loopback_warns(make_settings: Callable[..., Settings]) -> None:

@@ -6,18 +6,13 @@ import subprocess
 import sys
 
 from agent_memory_server import __version__
+from tests.support.cli import invoke
 
 
 def test_version_and_help() -> None:
-    version = subprocess.run(
-        [sys.executable, "-m", "agent_memory_server", "version"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    assert version.stdout.strip() == __version__
-    help_text = subprocess.run(
-        [sys.executable, "-m", "agent_memory_server", "--help"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+    version = invoke({}, "version")
+    assert version.exit_code == 0 and version.stdout.strip() == __version__
+    help_text = invoke({}, "--help").stdout
     for command in ("api", "mcp", "task-worker", "version"):
         assert command in help_text
 

@@ -1,4 +1,5 @@
-"""The published agent-memory-client 0.14 against a real server process: long-term memory."""
+"""The published agent-memory-client 0.14 against a real server (uvicorn on a real socket):
+long-term memory."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from agent_memory_client.models import (
     MemoryTypeEnum,
     WorkingMemory,
 )
+
+from agent_memory_server.config import Settings
 
 # Sixty distinct facts: near-duplicates would be merged by the server after the write.
 SUBJECTS = (
@@ -39,8 +42,10 @@ def _memory(i: int, text: str, user: str, topics: list[str]) -> ClientMemoryReco
     )
 
 
-async def test_long_term_memory_through_the_client(server_process: Callable[..., str]) -> None:
-    url = server_process()
+async def test_long_term_memory_through_the_client(
+    serve_app: Callable[[Settings], str], make_settings: Callable[..., Settings]
+) -> None:
+    url = serve_app(make_settings(embedded_worker=True))
     config = MemoryClientConfig(base_url=url, default_namespace="app")
     async with MemoryAPIClient(config) as client:
         ack = await client.create_long_term_memory(

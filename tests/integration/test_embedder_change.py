@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,9 @@ from agent_memory_server.errors import ConfigurationError
 from agent_memory_server.models.long_term import SearchRequest
 from agent_memory_server.resources import open_resources
 from agent_memory_server.services.search import search_memories
-from tests.support.hermetic import CHILD_CWD
+from tests.support.cli import invoke
 from tests.support.llm_stub import LLMStub
-from tests.support.processes import process_env, run_cli
+from tests.support.processes import process_env
 
 
 async def test_dimension_change_is_refused_then_rebuilt_by_the_cli(
@@ -49,12 +48,12 @@ async def test_dimension_change_is_refused_then_rebuilt_by_the_cli(
         local, shared_data_dir, EMBEDDING_PROVIDER="openai", EMBEDDING_BASE_URL=llm_stub.base_url,
         EMBEDDING_MODEL="stub-embed", EMBEDDING_DIMENSIONS="64",
     )  # fmt: skip
-    code, out, err = await run_cli(env, "rebuild-index")
-    assert code == 0, err
-    assert "re-embedded 31 memories with openai:stub-embed" in out.decode()
-    code, out, err = await run_cli(env, "search", "cello bob", "--limit", "1", "--json")
-    assert code == 0, err
-    assert json.loads(out)["memories"][0]["text"] == "Bob plays the cello"
+    rebuilt = await asyncio.to_thread(invoke, env, "rebuild-index")
+    assert rebuilt.exit_code == 0, rebuilt.stderr
+    assert "re-embedded 31 memories with openai:stub-embed" in rebuilt.stdout
+    found = await asyncio.to_thread(invoke, env, "search", "cello bob", "--limit", "1", "--json")
+    assert found.exit_code == 0, found.stderr
+    assert json.loads(found.stdout)["memories"][0]["text"] == "Bob plays the cello"
 
     async with open_resources(switched) as resources:
         assert resources.long_term.params.dimension == 64
@@ -73,21 +72,15 @@ def test_cli_search_and_migrate(
     env = process_env(settings, shared_data_dir, ENTITY_EXTRACTION="none")
 
     def cli(*args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "agent_memory_server", *args],
-            cwd=CHILD_CWD, env=env, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-        assert result.returncode == 0, result.stderr
+        result = invoke(env, *args)
+        assert result.exit_code == 0, result.stderr
         return result.stdout
 
     assert "schema version 1" in cli("migrate-memories")
     assert "schema version 1" in cli("migrate-memories")  # reentrant
     assert "0 match(es)" in cli("search", "anything")
-    bad = subprocess.run(
-        [sys.executable, "-m", "agent_memory_server", "search", "x", "--mode", "fuzzy"],
-        cwd=CHILD_CWD, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert bad.returncode != 0 and "mode" in bad.stderr
+    bad = invoke(env, "search", "x", "--mode", "fuzzy")
+    assert bad.exit_code != 0 and "mode" in bad.stderr
     scheduled = cli(
         "schedule-task",
         "agent_memory_server.tasks.collection.after_long_term_write",
@@ -98,8 +91,5 @@ def test_cli_search_and_migrate(
     queued = redis.Redis.from_url(str(settings.redis_url))
     assert queued.exists(f"{settings.docket}:stream") or queued.keys(f"{settings.docket}*")
     queued.close()
-    unknown = subprocess.run(
-        [sys.executable, "-m", "agent_memory_server", "schedule-task", "no.such.task"],
-        cwd=CHILD_CWD, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert unknown.returncode != 0 and "cannot import" in unknown.stderr
+    unknown = invoke(env, "schedule-task", "no.such.task")
+    assert unknown.exit_code != 0 and "cannot import" in unknown.stderr

@@ -83,8 +83,10 @@ async def test_chunked_body_without_length_is_counted_as_it_streams(
         assert len(accepted.json()["messages"]) == 3
 
 
-async def test_limits_over_a_real_socket(server_process: Callable[..., str]) -> None:
-    url = server_process(MAX_REQUEST_BYTES=str(LIMIT))
+async def test_limits_over_a_real_socket(
+    serve_app: Callable[[Settings], str], make_settings: Callable[..., Settings]
+) -> None:
+    url = serve_app(make_settings(max_request_bytes=LIMIT))
     body = httpx.Request("PUT", "/", json={"messages": _messages(40, 200)}).content
     async with httpx.AsyncClient(base_url=url, timeout=30) as http:
         with_length = await http.put(

@@ -1,4 +1,5 @@
-"""The same auth and tenant rule over MCP: the API's /mcp with AUTH_MODE=token, real process."""
+"""The same auth and tenant rule over MCP: the API's /mcp with AUTH_MODE=token on a real socket,
+and the standalone `agent-memory mcp` process."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import httpx
 from fastmcp import Client
 from redis.asyncio import Redis
 
+from agent_memory_server.config import Settings
 from agent_memory_server.services.auth import add_token
 from agent_memory_server.storage.api_tokens import TokenStore
 from agent_memory_server.storage.keys import Keys
@@ -18,10 +20,11 @@ SECRET_B = "Bob's locker code is 4417."
 
 
 async def test_a_tenant_is_refused_another_tenants_data_over_mcp(
-    server_process: Callable[..., str], redis_url: str
+    serve_app: Callable[[Settings], str], make_settings: Callable[..., Settings], redis_url: str
 ) -> None:
-    prefix = f"m{uuid.uuid4().hex[:10]}"
-    url = server_process(AUTH_MODE="token", KEY_PREFIX=prefix, ENTITY_EXTRACTION="none")
+    settings = make_settings(auth_mode="token", entity_extraction="none", embedded_worker=True)
+    prefix = settings.key_prefix
+    url = serve_app(settings)
     redis = Redis.from_url(redis_url)
     try:
         admin, _ = await add_token(TokenStore(redis, Keys(prefix)), "admin")

@@ -95,6 +95,8 @@ SCENARIOS = [
            created_at={"gte": "2020-01-01T00:00:00Z"}),
     search("semantic with a distance threshold", text="Where does Alice live?",
            distance_threshold=0.6),
+    search("hybrid with the asker's now", text="Where did Alice move two years ago?",
+           search_mode="hybrid", now="2023-05-30T23:40:00Z"),
     put_session("put a session", "chat-1", messages=MESSAGES, user_id="alice",
                 namespace="travel", data={"city": "Paris"}),
     Scenario("get the session", "GET", "/v1/working-memory/chat-1", "get_working_memory",
@@ -119,6 +121,7 @@ SCENARIOS = [
     search("unknown filter operator", text="x", topics={"like": "foo"}),
     search("between with one value", text="x", created_at={"between": [1]}),
     search("limit out of range", text="x", limit=0),
+    search("now that is not a date", text="x", now="next tuesday-ish"),
     search("threshold in keyword mode", text="x", search_mode="keyword",
            distance_threshold=0.3),
     Scenario("edit that changes nothing", "PATCH", "/v1/long-term-memory/p4",
@@ -192,4 +195,4 @@ async def test_rest_and_mcp_give_the_same_outcomes(
     assert [hit[0] for hit in answers["filter-only listing"][0]] == ["p2", "p1"]
     assert answers["delete"] == "ok, deleted 1 memories"
     errors = [name for name, rest, _ in outcomes if rest[0] == "error"]
-    assert len(errors) == 15  # every bad-input row failed, through both doors
+    assert len(errors) == 16  # every bad-input row failed, through both doors

@@ -22,6 +22,7 @@ from fastmcp import Client
 from fastmcp.client.transports import StdioTransport
 from mcp_types.version import LATEST_HANDSHAKE_VERSION
 
+from agent_memory_server.config import Settings
 from tests.support.hermetic import CHILD_CWD
 from tests.support.mcp import call, exercise_every_tool
 
@@ -126,9 +127,9 @@ def _stop_leftover_redis(data_dir: Path) -> None:
 
 
 async def test_streamable_http_in_the_api_with_namespace_in_path(
-    server_process: Callable[..., str],
+    serve_app: Callable[[Settings], str], make_settings: Callable[..., Settings]
 ) -> None:
-    url = server_process(ENTITY_EXTRACTION="none")
+    url = serve_app(make_settings(entity_extraction="none", embedded_worker=True))
     async with Client(f"{url}/mcp", timeout=60) as client:
         await exercise_every_tool(client)
         await call(client, "create_long_term_memories", memories=[

@@ -1,12 +1,11 @@
-"""A real `agent-memory api` process on a real socket: concurrency and the published client."""
+"""The API on a real socket (uvicorn in a thread of the test process): concurrency, the
+published client, and a separate `agent-memory task-worker` process doing the API's work."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,11 +15,15 @@ from agent_memory_client import MemoryAPIClient, MemoryClientConfig
 from agent_memory_client.exceptions import MemoryNotFoundError
 from agent_memory_client.models import MemoryMessage, WorkingMemory
 
+from agent_memory_server.config import Settings
 from tests.support.hermetic import CHILD_CWD
+from tests.support.processes import process_env
 
 
-async def test_fifty_clients_appending_lose_nothing(server_process: Callable[..., str]) -> None:
-    url = server_process()
+async def test_fifty_clients_appending_lose_nothing(
+    serve_app: Callable[[Settings], str], make_settings: Callable[..., Settings]
+) -> None:
+    url = serve_app(make_settings(embedded_worker=True))
     limits = httpx.Limits(max_connections=50)
 
     async def client(n: int) -> None:
@@ -42,8 +45,10 @@ async def test_fifty_clients_appending_lose_nothing(server_process: Callable[...
         assert own == [f"client {n} message {i}" for i in range(20)]
 
 
-async def test_agent_memory_client_working_memory(server_process: Callable[..., str]) -> None:
-    url = server_process()
+async def test_agent_memory_client_working_memory(
+    serve_app: Callable[[Settings], str], make_settings: Callable[..., Settings]
+) -> None:
+    url = serve_app(make_settings(embedded_worker=True))
     config = MemoryClientConfig(base_url=url, default_namespace="demo")
     async with MemoryAPIClient(config) as client:
         health = await client.health_check()
@@ -87,11 +92,12 @@ async def test_agent_memory_client_working_memory(server_process: Callable[..., 
 
 
 async def test_separate_task_worker_process_summarizes(
-    server_process: Callable[..., str], redis_url: str, shared_data_dir: Path
-) -> None:
+    serve_app: Callable[[Settings], str], make_settings: Callable[..., Settings],
+    shared_data_dir: Path,
+) -> None:  # fmt: skip
     """EMBEDDED_WORKER=false on the API, and an `agent-memory task-worker` process does the work."""
-    prefix = f"w{uuid.uuid4().hex[:10]}"
-    url = server_process(EMBEDDED_WORKER="false", KEY_PREFIX=prefix)
+    settings = make_settings(embedded_worker=False)
+    url = serve_app(settings)
     messages = [
         {"role": "user", "content": f"turn {i}: the meeting moved to room {i}."} for i in range(80)
     ]
@@ -100,10 +106,7 @@ async def test_separate_task_worker_process_summarizes(
             "/v1/working-memory/w", json={"messages": messages}, params={"context_window_max": 500}
         )
         assert put.status_code == 200
-        env = {
-            **os.environ, "REDIS_URL": redis_url, "DATA_DIR": str(shared_data_dir),
-            "KEY_PREFIX": prefix, "LLM_PROVIDER": "none",
-        }  # fmt: skip
+        env = process_env(settings, shared_data_dir)
         worker = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "agent_memory_server", "task-worker", "--concurrency", "2",
             cwd=CHILD_CWD, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

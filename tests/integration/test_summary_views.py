@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -323,10 +322,11 @@ async def test_thousands_of_records(app: AppClient) -> None:
 
 
 async def test_through_the_published_client(
-    server_process: Callable[..., str], redis_url: str
+    serve_app: Callable[[Settings], str], make_settings: Callable[..., Settings], redis_url: str
 ) -> None:
-    prefix = f"p{uuid.uuid4().hex[:10]}"
-    url = server_process(KEY_PREFIX=prefix)
+    settings = make_settings(embedded_worker=True)
+    prefix = settings.key_prefix
+    url = serve_app(settings)
     config = MemoryClientConfig(base_url=url, default_namespace="app")
     async with MemoryAPIClient(config) as client:
         await client.create_long_term_memory(
@@ -350,7 +350,7 @@ async def test_through_the_published_client(
         listed = await client.list_summary_view_partitions(view.id, user_id="alice")
         assert [p.summary for p in listed] == [result.summary]
 
-        # The server process's worker runs only tasks/collection.py's TASKS, so the full run is
+        # The server's embedded worker runs only tasks/collection.py's TASKS, so the full run is
         # shown in-process above; here, a task record read back through the client.
         redis = connect(redis_url)
         try:

@@ -6,14 +6,18 @@ from datetime import UTC, datetime
 
 import pytest
 
+from agent_memory_server.models.long_term import SearchRequest
 from agent_memory_server.services.ranking import (
     Candidate,
     RankingParams,
+    boost,
     fuse_minmax,
     fuse_rrf,
+    keyword_confidence,
     promote_dates,
     promote_sessions,
     rank_hybrid,
+    semantic_peak,
 )
 from agent_memory_server.services.relative_dates import DAY, Window, closeness, query_window
 
@@ -151,3 +155,99 @@ def test_rank_hybrid_with_defaults_keeps_the_rrf_order() -> None:
     rank_hybrid(pool, RankingParams(), "anything", NOW)
     assert order(pool) == order(reference)
     assert max(c.score for c in pool) == pytest.approx(1.0)
+
+
+def test_boost_without_recency_or_importance_scales_to_a_top_of_one() -> None:
+    pool = [Candidate("a", score=4.0), Candidate("b", score=1.0)]
+    boost(pool, SearchRequest(text="q"), NOW)
+    assert [c.score for c in pool] == [1.0, 0.25]
+
+
+def test_recency_lifts_a_fresh_record_over_a_slightly_better_stale_one() -> None:
+    def pool() -> list[Candidate]:
+        stale = NOW - 60 * DAY
+        return [Candidate("stale", score=1.0, created_at=stale, last_accessed=stale),
+                Candidate("fresh", score=0.9, created_at=NOW - DAY, last_accessed=NOW)]  # fmt: skip
+
+    plain = pool()
+    boost(plain, SearchRequest(text="q"), NOW)
+    assert order(plain) == ["stale", "fresh"]
+    recent = pool()
+    boost(recent, SearchRequest(text="q", recency_boost=True), NOW)
+    assert order(recent) == ["fresh", "stale"]
+    # One half-life of last access halves freshness: 0.8 * 1 + 0.2 * (0.6 * 0.5 + 0.4 * 1).
+    at_half_life = [Candidate("x", score=1.0, created_at=NOW, last_accessed=NOW - 7 * DAY)]
+    boost(at_half_life, SearchRequest(text="q", recency_boost=True), NOW)
+    assert at_half_life[0].score == pytest.approx(0.8 + 0.2 * (0.3 + 0.4))
+
+
+def test_importance_weight_mixes_in_clamped_importance() -> None:
+    pool = [Candidate("plain", score=1.0, importance=None),
+            Candidate("vital", score=0.8, importance=7.0)]  # fmt: skip
+    boost(pool, SearchRequest(text="q", importance_weight=0.5), NOW)
+    assert [c.score for c in pool] == pytest.approx([0.5, 0.9])  # 7 counts as 1
+    assert order(pool) == ["vital", "plain"]
+    boost([], SearchRequest(text="q", importance_weight=0.5), NOW)  # nothing to rank: no error
+
+
+@pytest.mark.parametrize(
+    ("text", "inside", "outside"),
+    [
+        ("what did I eat today", NOW - 12 * 3600, day(2023, 5, 29)),
+        ("the hike last weekend", day(2023, 5, 27), day(2023, 5, 30)),
+        ("my plans this month", day(2023, 5, 5), day(2023, 4, 20)),
+        ("in the past two weeks", day(2023, 5, 20), day(2023, 5, 10)),
+    ],
+)
+def test_more_relative_dates(text: str, inside: float, outside: float) -> None:
+    window = query_window(text, NOW)
+    assert window is not None and window.start <= inside <= window.end
+    assert not window.start <= outside <= window.end
+
+
+def _keyword_pool(bm25: list[float]) -> list[Candidate]:
+    """The semantic leg prefers s0; the keyword leg ranks k0 first with these BM25 scores."""
+    pool = [Candidate(f"k{i}", keyword=score, distance=0.6) for i, score in enumerate(bm25)]
+    return [Candidate("s0", keyword=min(bm25), distance=0.2), *pool]
+
+
+def test_a_flat_keyword_leg_counts_for_less_than_a_peaked_one() -> None:
+    flat, peaked = [10.0, 9.9, 9.8, 9.8, 9.7, 9.7, 9.6], [30.0, 9.9, 9.8, 9.8, 9.7, 9.7, 9.6]
+    assert keyword_confidence(_keyword_pool(flat), 5, 0.3) < 0.2
+    assert keyword_confidence(_keyword_pool(peaked), 5, 0.3) == 1.0
+    assert keyword_confidence(_keyword_pool(flat), 5, 0.0) == 1.0  # the rule switched off
+    params = RankingParams(fusion="minmax", alpha=0.4, keyword_gap_turns=5, keyword_gap_full=0.3)
+    for bm25, first in ((flat, "s0"), (peaked, "k0")):
+        pool = _keyword_pool(bm25)
+        rank_hybrid(pool, params, "anything", NOW)
+        assert order(pool)[0] == first, bm25
+    # Without the rule the flat leg's best hit wins too.
+    pool = _keyword_pool(flat)
+    rank_hybrid(pool, RankingParams(fusion="minmax", alpha=0.4), "anything", NOW)
+    assert order(pool)[0] == "k0"
+
+
+def _peak_pool(best: float) -> list[Candidate]:
+    """s0 is the semantic leg's best (similarity `best`), k0 the keyword leg's, eleven more."""
+    rest = [Candidate(f"o{i}", distance=0.6 + 0.001 * i, semantic_rank=i + 3, keyword=1.0)
+            for i in range(11)]  # fmt: skip
+    return [Candidate("s0", distance=1 - best, semantic_rank=1, keyword=1.0),
+            Candidate("k0", distance=0.59, semantic_rank=2, keyword=20.0), *rest]  # fmt: skip
+
+
+def test_a_peaked_semantic_leg_takes_weight_from_the_keyword_leg() -> None:
+    # The tenth after the best is o8 (similarity 0.392): (0.6 - 0.392 - 0.1) / 0.15
+    assert semantic_peak(_peak_pool(0.6), 10, 0.1, 0.25) == pytest.approx(0.72)
+    assert semantic_peak(_peak_pool(0.42), 10, 0.1, 0.25) == 0.0  # flat: no change
+    assert semantic_peak(_peak_pool(0.8), 10, 0.1, 0.25) == 1.0
+    assert semantic_peak(_peak_pool(0.8), 10, 0.0, 0.0) == 0.0  # the rule switched off
+    params = RankingParams(fusion="minmax", alpha=0.5, semantic_peak_low=0.1,
+                           semantic_peak_high=0.25)  # fmt: skip
+    peaked, flat = _peak_pool(0.8), _peak_pool(0.42)
+    rank_hybrid(peaked, params, "anything", NOW)
+    rank_hybrid(flat, params, "anything", NOW)
+    assert order(peaked)[0] == "s0"
+    assert order(flat)[0] == "k0"
+    plain = _peak_pool(0.8)
+    rank_hybrid(plain, RankingParams(fusion="minmax", alpha=0.5), "anything", NOW)
+    assert order(plain)[0] == "k0"

@@ -76,6 +76,10 @@ async def search_long_term_memory(
     limit: Annotated[int, Field(ge=1, le=100)] = 10,
     offset: Annotated[int, Field(ge=0)] = 0,
     recency_boost: Annotated[bool, Field(description="Favour recent, recently used")] = False,
+    now: Annotated[
+        datetime | None,
+        Field(description="The asker's now (ISO), for relative dates like 'two weeks ago'"),
+    ] = None,
 ) -> dict[str, Any]:
     """Search long-term memory by meaning (semantic), words (keyword) or both (hybrid, best
     recall). Filters: session_id, namespace, user_id, topics, entities, memory_type take one of
@@ -92,7 +96,7 @@ async def search_long_term_memory(
             "memory_type": memory_type, "created_at": created_at, "last_accessed": last_accessed,
             "event_date": event_date, "search_mode": search_mode,
             "distance_threshold": distance_threshold, "limit": limit, "offset": offset,
-            "recency_boost": recency_boost,
+            "recency_boost": recency_boost, "now": now,
         }
     )  # fmt: skip
     results = await search_memories(resources_of(ctx), request)

@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sdk_support import serve
 
 from agent_memory_sdk import Call, MemoryClientConfig
 from agent_memory_server.config import Settings
 from tests.conftest import redis_url, shared_data_dir  # the server's own fixtures
+from tests.support.serving import serve
 
-__all__ = ["redis_url", "serve", "shared_data_dir"]
+__all__ = ["redis_url", "shared_data_dir"]
 
 
 @pytest.fixture(scope="session")

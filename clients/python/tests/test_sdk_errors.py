@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio
-from conftest import serve
 
 from agent_memory_sdk import (
     ConflictError,
@@ -33,6 +32,7 @@ from agent_memory_server.storage.api_tokens import TokenStore
 from agent_memory_server.storage.embedded import EmbeddedRedis
 from agent_memory_server.storage.keys import Keys
 from tests.support.hermetic import free_port as _free_port
+from tests.support.serving import serve
 
 
 async def test_status_errors_are_typed_and_carry_the_servers_detail(

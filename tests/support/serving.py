@@ -1,4 +1,8 @@
-"""Helpers of the client's tests: a real server in a thread of the test process."""
+"""A real server (the app under uvicorn on a real socket) in a thread of the test process.
+
+What a child `agent-memory api` process would prove over HTTP, without its seconds of imports
+and model loading: the tests that need a process (signals, cold start, the `mcp` command, a
+separate worker) start one with the `server_process` fixture instead."""
 
 from __future__ import annotations
 
@@ -11,13 +15,13 @@ import uvicorn
 
 from agent_memory_server.app import create_app
 from agent_memory_server.config import Settings
-from tests.support.hermetic import free_port as _free_port
+from tests.support.hermetic import free_port
 
 
 @contextmanager
 def serve(settings: Settings) -> Iterator[str]:
     """Serve create_app(settings) over HTTP on a free port until the block ends; its URL."""
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
     )
