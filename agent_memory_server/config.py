@@ -38,7 +38,24 @@ class Settings(BaseSettings):
     # --- Redis -----------------------------------------------------------------------------
     redis_url: str | None = Field(
         default=None,
-        description="Redis 8 / Redis Stack URL. Unset: start the embedded Redis server.",
+        description=(
+            "Redis 8 / Redis Stack URL (redis://, rediss://; redis+cluster:// or "
+            "rediss+cluster:// for a Redis Cluster). Unset: start the embedded Redis server."
+        ),
+    )
+    working_memory_redis_url: str | None = Field(
+        default=None,
+        description="Redis of working memory (sessions), single node or cluster; default "
+        "REDIS_URL.",
+    )
+    long_term_redis_url: str | None = Field(
+        default=None,
+        description="Redis of long-term memory and its index, single node or cluster; default "
+        "REDIS_URL.",
+    )
+    task_queue_redis_url: str | None = Field(
+        default=None,
+        description="Redis of the Docket task queue, single node or cluster; default REDIS_URL.",
     )
     data_dir: Path = Field(
         default_factory=_default_data_dir,
@@ -284,6 +301,9 @@ class Settings(BaseSettings):
 
     @field_validator(
         "redis_url",
+        "working_memory_redis_url",
+        "long_term_redis_url",
+        "task_queue_redis_url",
         "openai_base_url",
         "anthropic_base_url",
         "embedding_base_url",

@@ -27,13 +27,14 @@ from agent_memory_server.providers.llm_tagger import LLMTagger
 from agent_memory_server.providers.token_counts import Tokenizers
 from agent_memory_server.providers.topics import DEFAULT_TOPIC_LABELS, EmbeddingTopicExtractor
 from agent_memory_server.storage.api_tokens import TokenStore
-from agent_memory_server.storage.connection import check_modules, connect
+from agent_memory_server.storage.connection import check_modules, connect, keys_for
 from agent_memory_server.storage.embedded import EmbeddedRedis
 from agent_memory_server.storage.jobs import JobStore
 from agent_memory_server.storage.keys import Keys
 from agent_memory_server.storage.long_term import LongTermStore
 from agent_memory_server.storage.meta import MetaStore
 from agent_memory_server.storage.schema import VectorIndexParams
+from agent_memory_server.storage.sharded import ShardedLongTermStore
 from agent_memory_server.storage.summary_views import SummaryViewStore
 from agent_memory_server.storage.working import WorkingMemoryStore
 
@@ -95,10 +96,25 @@ async def open_redis(settings: Settings) -> AsyncIterator[tuple[Redis, str]]:
 
 
 @asynccontextmanager
+async def open_store_redis(url: str | None, default: Redis) -> AsyncIterator[Redis]:
+    """The client of a store with a Redis of its own (WORKING_MEMORY_REDIS_URL,
+    LONG_TERM_REDIS_URL), checked like REDIS_URL; else the default client."""
+    if url is None:
+        yield default
+        return
+    redis = connect(url)
+    try:
+        await check_modules(redis, url, embedded=False)
+        yield redis
+    finally:
+        await redis.aclose()
+
+
+@asynccontextmanager
 async def open_token_store(settings: Settings) -> AsyncIterator[TokenStore]:
     """The API tokens' store alone (the token commands need neither models nor indexes)."""
     async with open_redis(settings) as (redis, _):
-        yield TokenStore(redis, Keys(settings.key_prefix))
+        yield TokenStore(redis, keys_for(settings.key_prefix, redis))
 
 
 @asynccontextmanager
@@ -115,8 +131,14 @@ async def open_resources(
     metrics = Metrics() if metrics is None else metrics
     async with AsyncExitStack() as stack:
         redis, url = await stack.enter_async_context(open_redis(settings))
-        keys = Keys(settings.key_prefix)
-        working = WorkingMemoryStore(redis, keys)
+        keys = keys_for(settings.key_prefix, redis)
+        wm_redis = await stack.enter_async_context(
+            open_store_redis(settings.working_memory_redis_url, redis)
+        )
+        lt_redis = await stack.enter_async_context(
+            open_store_redis(settings.long_term_redis_url, redis)
+        )
+        working = WorkingMemoryStore(wm_redis, keys_for(settings.key_prefix, wm_redis))
         await working.create_index()
         cache_dir = settings.tokenizer_cache_dir or settings.data_dir / "tiktoken"
         tokenizers = await asyncio.to_thread(Tokenizers, cache_dir)
@@ -130,10 +152,14 @@ async def open_resources(
             embedder.dimension, settings.hnsw_m, settings.hnsw_ef_construction,
             settings.hnsw_ef_runtime,
         )  # fmt: skip
-        long_term = LongTermStore(redis, keys, params)
+        lt_keys = keys_for(settings.key_prefix, lt_redis)
+        store_type = ShardedLongTermStore if lt_keys.cluster else LongTermStore
+        long_term = store_type(lt_redis, lt_keys, params)
         if check_index:
             await check_embedder(long_term, MetaStore(redis, keys), embedder)
-        docket = await stack.enter_async_context(Docket(name=settings.docket, url=url))
+        docket = await stack.enter_async_context(
+            Docket(name=settings.docket, url=settings.task_queue_redis_url or url)
+        )
         docket.register_collection(TASK_COLLECTION)
         logger.info("LLM provider: %s", llm.name if llm else "none (extractive summaries)")
         logger.info("embedder: %s (%s-d)", embedder.name, embedder.dimension)

@@ -27,6 +27,7 @@ from agent_memory_server.app import create_app
 from agent_memory_server.config import Settings
 from agent_memory_server.resources import Resources
 from agent_memory_server.storage.embedded import EmbeddedRedis, find_binaries
+from tests.support.cluster import LocalCluster
 from tests.support.hermetic import CHILD_CWD, TestSettings, free_port, scrub_environment
 from tests.support.llm_stub import LLMStub
 from tests.support.processes import SERVER_START_SECONDS
@@ -46,6 +47,17 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = server.start()
     yield url
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    """A real local Redis Cluster (3 primaries, 1 replica) from the embedded server's binaries,
+    started once for the session when a test asks for it (tests/support/cluster.py)."""
+    cluster = LocalCluster(tmp_path_factory.mktemp("cluster")).start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture(scope="session")

@@ -1,33 +1,109 @@
-"""Redis connection and the start-up check of the modules we need."""
+"""Redis connection and the start-up check of the modules we need.
+
+A URL is a single server (`redis://`, `rediss://`, `unix://`) or a Redis Cluster
+(`redis+cluster://host:port`, `rediss+cluster://`: any node of the cluster). A cluster is
+reached with redis-py's cluster client speaking RESP2 (redisvl's cluster paths do not read
+RESP3 replies); the module check runs on every primary.
+"""
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
+from typing import cast
+
+from redis._parsers.commands import CommandPolicies, RequestPolicy, ResponsePolicy
+from redis.asyncio import Redis, RedisCluster
+from redis.commands.policies import AsyncStaticPolicyResolver
 from redis.exceptions import RedisError
 
 from agent_memory_server.errors import ConfigurationError
+from agent_memory_server.storage.keys import Keys
 
 REQUIRED_MODULES = {"search": "RediSearch", "ReJSON": "RedisJSON"}
+CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
+CLUSTER_SOCKET_TIMEOUT_SECONDS = 120.0
+
+
+def is_cluster_url(url: str) -> bool:
+    return url.lower().startswith(CLUSTER_SCHEMES)
+
+
+def is_cluster(redis: Redis) -> bool:
+    """Whether a client of ours talks to a Redis Cluster (see `connect`)."""
+    return isinstance(redis, RedisCluster)
+
+
+class _IndexKeyedPolicies(AsyncStaticPolicyResolver):
+    """Send every FT.* command to the node that owns its index name's slot.
+
+    redis-py's static policies send search commands to any node, as a cluster with a search
+    coordinator (Redis 8 Query Engine, Redis Cloud) allows. Without one, an index lives on one
+    shard only: elsewhere the command gets MOVED, and redis-py's handling of that (a topology
+    refresh) breaks other requests in flight. The index name is the command's key (COMMAND
+    GETKEYS), so keyed routing reaches the right node at once.
+    """
+
+    async def resolve(self, command_name: str) -> CommandPolicies | None:
+        if command_name.startswith("ft.") and command_name != "ft._list":
+            return CommandPolicies(
+                request_policy=RequestPolicy.DEFAULT_KEYED,
+                response_policy=ResponsePolicy.DEFAULT_KEYED,
+            )
+        return await super().resolve(command_name)
 
 
 def connect(url: str) -> Redis:
+    """A client for the URL. A cluster client is typed as `Redis`: the stores use only the
+    commands both share, with keys that share a hash tag wherever one command or transaction
+    touches several (storage/keys.py)."""
+    if is_cluster_url(url):
+        plain = url.replace("+cluster", "", 1)
+        cluster = RedisCluster.from_url(
+            plain, decode_responses=False, protocol=2, health_check_interval=30,
+            policy_resolver=_IndexKeyedPolicies(),
+            # The cluster client's default is 5 s; a large write (a batch of records indexed
+            # into HNSW in one transaction) takes longer on a busy node. The single-server
+            # client has no read timeout; this one still notices a node that hangs.
+            socket_timeout=CLUSTER_SOCKET_TIMEOUT_SECONDS,
+        )  # fmt: skip
+        return cast(Redis, cluster)
     return Redis.from_url(url, decode_responses=False, health_check_interval=30)
 
 
 async def check_modules(redis: Redis, url: str, *, embedded: bool) -> None:
-    """Fail with a message that names what is missing and how to get it."""
+    """Fail with a message that names what is missing and how to get it (on a cluster: on
+    every primary, since each shard runs its own search)."""
     where = "the embedded Redis server" if embedded else f"REDIS_URL ({_redact(url)})"
     try:
-        modules = await redis.module_list()
+        if isinstance(redis, RedisCluster):
+            await redis.initialize()
+            replies = [
+                (f"{node.host}:{node.port}", await redis.execute_command("MODULE", "LIST",
+                                                                          target_nodes=node))
+                for node in redis.get_primaries()
+            ]  # fmt: skip
+        else:
+            replies = [("", await redis.module_list())]
     except RedisError as e:
         raise ConfigurationError(f"Cannot reach Redis at {where}: {e}") from e
-    names = {_text(m.get(b"name", m.get("name", b""))) for m in modules}
-    missing = [label for name, label in REQUIRED_MODULES.items() if name not in names]
-    if missing:
-        raise ConfigurationError(
-            f"Redis at {where} lacks {', '.join(missing)}. Use Redis 8 (search and JSON built "
-            "in) or Redis Stack, or unset REDIS_URL to run the embedded server."
-        )
+    for node, modules in replies:
+        names = {_module_name(m) for m in modules}
+        missing = [label for name, label in REQUIRED_MODULES.items() if name not in names]
+        if missing:
+            shard = f" (cluster node {node})" if node else ""
+            raise ConfigurationError(
+                f"Redis at {where}{shard} lacks {', '.join(missing)}. Use Redis 8 (search and "
+                "JSON built in) or Redis Stack, or unset REDIS_URL to run the embedded server."
+            )
+
+
+def _module_name(module: object) -> str:
+    """A MODULE LIST entry: a map (RESP3, or redis-py's parsed reply) or a flat list (RESP2)."""
+    if isinstance(module, dict):
+        return _text(module.get(b"name", module.get("name", b"")))
+    if isinstance(module, list | tuple):
+        pairs = dict(zip(module[::2], module[1::2], strict=False))
+        return _text(pairs.get(b"name", pairs.get("name", b"")))
+    return ""
 
 
 def _text(value: object) -> str:
@@ -39,3 +115,8 @@ def _redact(url: str) -> str:
         return url
     scheme, rest = url.split("://", 1) if "://" in url else ("redis", url)
     return f"{scheme}://***@{rest.split('@', 1)[1]}"
+
+
+def keys_for(prefix: str, redis: Redis) -> Keys:
+    """The key builder for a client: hash-tagged keys when it talks to a cluster."""
+    return Keys(prefix, cluster=is_cluster(redis))

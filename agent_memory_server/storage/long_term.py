@@ -114,17 +114,24 @@ class LongTermStore:
             results = await pipe.execute()
         return [None if r is None else as_str(r) for r in results]
 
+    async def _locate(self, ids: Sequence[str]) -> list[tuple[str, str]]:
+        """The keys of each record: (its hash, its access statistics). Here they follow from
+        the id; the cluster layout (storage/sharded.py) looks up each record's namespace."""
+        return [(self.keys.long_term(i), self.keys.long_term_access(i)) for i in ids]
+
     async def exists(self, ids: Sequence[str]) -> list[bool]:
+        located = await self._locate(ids)
         async with self.redis.pipeline(transaction=False) as pipe:
-            for memory_id in ids:
-                pipe.exists(self.keys.long_term(memory_id))
+            for key, _ in located:
+                pipe.exists(key)
             return [bool(r) for r in await pipe.execute()]
 
     async def owners(self, ids: Sequence[str]) -> list[tuple[str | None, str | None] | None]:
         """The (namespace, user_id) of each stored record, None where there is none."""
+        located = await self._locate(ids)
         async with self.redis.pipeline(transaction=False) as pipe:
-            for memory_id in ids:
-                pipe.hmget(self.keys.long_term(memory_id), ["memory_id", "namespace", "user_id"])
+            for key, _ in located:
+                pipe.hmget(key, ["memory_id", "namespace", "user_id"])
             rows = await pipe.execute()
         return [
             None if found is None else (_text(namespace), _text(user_id))
@@ -145,7 +152,7 @@ class LongTermStore:
         self, fields: Sequence[str], where: FilterExpression | None
     ) -> list[tuple[dict[str, str | None], int]]:
         """Distinct combinations of `fields` among the records matching `where`, with counts."""
-        return await group_counts(self.redis, self.keys.long_term_index, fields, where)
+        return await group_counts(self.redis, self.index.name, fields, where)
 
     async def upsert(
         self, rows: Sequence[tuple[MemoryRecord, np.ndarray[Any, Any]]], reset_access: bool = False
@@ -172,11 +179,12 @@ class LongTermStore:
         With `touched_at`, the same round trip records an access of each (a search's page;
         the records are read before it), as `touch` does.
         """
+        located = await self._locate(ids)
         async with self.redis.pipeline(transaction=False) as pipe:
-            for memory_id in ids:
+            for key, access_key in located:
                 # HGETALL: short commands cost less to send than HMGET of every field name.
-                pipe.hgetall(self.keys.long_term(memory_id))
-                self._queue_access(pipe, memory_id, touched_at)
+                pipe.hgetall(key)
+                self._queue_access(pipe, access_key, touched_at)
             rows = await pipe.execute()
         return [
             with_access({as_str(n): v for n, v in row.items()}, access) if row else None
@@ -188,14 +196,14 @@ class LongTermStore:
     ) -> list[MemoryRecord]:
         """Records from the fields a search returned, with their latest access (read, and
         recorded when `touched_at`, in one round trip): `get_many` without reading the hashes."""
+        located = await self._locate([as_str(doc["memory_id"]) for doc in docs])
         async with self.redis.pipeline(transaction=False) as pipe:
-            for doc in docs:
-                self._queue_access(pipe, as_str(doc["memory_id"]), touched_at)
+            for _, access_key in located:
+                self._queue_access(pipe, access_key, touched_at)
             accesses = await pipe.execute()
         return [with_access(dict(d), a) for d, a in zip(docs, accesses, strict=True)]
 
-    def _queue_access(self, pipe: Pipeline, memory_id: str, touched_at: datetime | None) -> None:
-        access_key = self.keys.long_term_access(memory_id)
+    def _queue_access(self, pipe: Pipeline, access_key: str, touched_at: datetime | None) -> None:
         if touched_at is None:
             pipe.hgetall(access_key)
         else:
@@ -203,17 +211,18 @@ class LongTermStore:
 
     async def last_accesses(self, ids: Sequence[str]) -> list[float | None]:
         """Latest access time of each record, from its access key (None: never accessed)."""
+        located = await self._locate(ids)
         async with self.redis.pipeline(transaction=False) as pipe:
-            for memory_id in ids:
-                pipe.hget(self.keys.long_term_access(memory_id), "last_accessed")
+            for _, access_key in located:
+                pipe.hget(access_key, "last_accessed")
             rows = await pipe.execute()
         return [None if raw is None else float(raw) for raw in rows]
 
     async def set_tags(self, rows: Sequence[tuple[str, list[str], list[str]]]) -> None:
         """Write topics and entities of existing records (id, topics, entities)."""
+        located = await self._locate([memory_id for memory_id, _, _ in rows])
         async with self.redis.pipeline(transaction=False) as pipe:
-            for memory_id, topics, entities in rows:
-                key = self.keys.long_term(memory_id)
+            for (key, _), (_, topics, entities) in zip(located, rows, strict=True):
                 fields = {
                     "topics": TAG_SEPARATOR.join(topics),
                     "entities": TAG_SEPARATOR.join(entities),
@@ -222,33 +231,32 @@ class LongTermStore:
             await pipe.execute()
 
     async def get_vectors(self, ids: Sequence[str]) -> list[np.ndarray[Any, Any] | None]:
+        located = await self._locate(ids)
         async with self.redis.pipeline(transaction=False) as pipe:
-            for memory_id in ids:
-                pipe.hget(self.keys.long_term(memory_id), "vector")
+            for key, _ in located:
+                pipe.hget(key, "vector")
             rows = await pipe.execute()
         return [None if raw is None else np.frombuffer(raw, dtype=np.float32) for raw in rows]
 
     async def delete(self, ids: Sequence[str]) -> int:
+        located = await self._locate(ids)
         async with self.redis.pipeline(transaction=False) as pipe:
-            for memory_id in ids:
-                pipe.delete(self.keys.long_term(memory_id))
-                pipe.delete(self.keys.long_term_access(memory_id))
+            for key, access_key in located:
+                pipe.delete(key)
+                pipe.delete(access_key)
             return sum(int(r) for r in (await pipe.execute())[::2])
 
     async def touch(self, ids: Sequence[str], now: datetime) -> None:
         """Record an access of these records."""
+        # Access statistics live in a separate, unindexed hash per record: writing the indexed
+        # hash would make RediSearch re-index the document (and re-insert its vector into
+        # HNSW) on every read.
+        located = await self._locate(ids)
         async with self.redis.pipeline(transaction=False) as pipe:
-            self._queue_touch(pipe, ids, now)
+            for _, key in located:
+                pipe.hset(key, "last_accessed", now.timestamp())
+                pipe.hincrby(key, "access_count", 1)
             await pipe.execute()
-
-    def _queue_touch(self, pipe: Pipeline, ids: Sequence[str], now: datetime) -> None:
-        """Access statistics live in a separate, unindexed hash per record: writing the indexed
-        hash would make RediSearch re-index the document (and re-insert its vector into HNSW)
-        on every read."""
-        for memory_id in ids:
-            key = self.keys.long_term_access(memory_id)
-            pipe.hset(key, "last_accessed", now.timestamp())
-            pipe.hincrby(key, "access_count", 1)
 
     def _knn_command(
         self, vector: np.ndarray[Any, Any], where: FilterExpression | None, k: int, full: bool

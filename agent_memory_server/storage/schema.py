@@ -54,8 +54,12 @@ class VectorIndexParams:
     ef_runtime: int = 128
 
 
-def long_term_schema(keys: Keys, params: VectorIndexParams) -> IndexSchema:
-    """Index over long-term records (HASH): every filterable field, BM25 text, HNSW vectors."""
+def long_term_schema(
+    keys: Keys, params: VectorIndexParams, marker: str | None = None
+) -> IndexSchema:
+    """Index over long-term records (HASH): every filterable field, BM25 text, HNSW vectors.
+
+    `marker`: the index of one namespace's records (the cluster layout, storage/keys.py)."""
     tags = [
         "memory_id",
         "session_id",
@@ -100,8 +104,8 @@ def long_term_schema(keys: Keys, params: VectorIndexParams) -> IndexSchema:
     )
     return IndexSchema.from_dict({
         "index": {
-            "name": keys.long_term_index,
-            "prefix": keys.long_term_prefix,
+            "name": keys.long_term_index if marker is None else keys.shard_index(marker),
+            "prefix": keys.long_term_prefix if marker is None else keys.shard_prefix(marker),
             "key_separator": ":",
             "storage_type": "hash",
         },

@@ -23,9 +23,10 @@ from agent_memory_server.errors import ConfigurationError
 
 async def worker_alive(settings: Settings, host: str) -> bool:
     """Whether a worker named `<host>#...` is among the docket's live workers."""
-    if settings.redis_url is None:
-        raise ConfigurationError("the worker healthcheck needs REDIS_URL")
-    async with Docket(name=settings.docket, url=settings.redis_url) as docket:
+    url = settings.task_queue_redis_url or settings.redis_url
+    if url is None:
+        raise ConfigurationError("the worker healthcheck needs REDIS_URL (or TASK_QUEUE_REDIS_URL)")
+    async with Docket(name=settings.docket, url=url) as docket:
         return any(worker.name.startswith(f"{host}#") for worker in await docket.workers())
 
 

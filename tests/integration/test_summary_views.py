@@ -15,8 +15,7 @@ from agent_memory_server.config import Settings
 from agent_memory_server.models.memory_record import MemoryRecord, MemoryType
 from agent_memory_server.models.summary_views import Task
 from agent_memory_server.services.summary_view_runs import execute_run
-from agent_memory_server.storage.connection import connect
-from agent_memory_server.storage.keys import Keys
+from agent_memory_server.storage.connection import connect, keys_for
 from agent_memory_server.storage.summary_views import SummaryViewStore
 from agent_memory_server.tasks.summary_view_tasks import (
     periodic_summary_views,
@@ -356,7 +355,7 @@ async def test_through_the_published_client(
         redis = connect(redis_url)
         try:
             task = Task(view_id=view.id)
-            await SummaryViewStore(redis, Keys(prefix)).put_task(
+            await SummaryViewStore(redis, keys_for(prefix, redis)).put_task(
                 task.id, task.model_dump(mode="json")
             )
         finally:

@@ -69,9 +69,46 @@ def test_every_key_the_server_writes_is_pinned() -> None:
     for built, expected in pinned.items():
         assert built == expected
     builders = {
-        name for name in dir(Keys) if not name.startswith("_") and name != "prefix"
+        name for name in dir(Keys) if not name.startswith("_") and name not in ("prefix", "cluster")
     }  # every public builder is pinned above: count them
-    assert len(builders) == 21, sorted(builders)
+    assert len(builders) == 27, sorted(builders)  # 6 of the cluster layout, pinned below
+    assert partition_digest({"user_id": "a", "namespace": "n"}) == partition_digest(
+        {"namespace": "n", "user_id": "a"}
+    )
+
+
+def test_cluster_keys_that_change_together_share_a_hash_tag() -> None:
+    """On a Redis Cluster, the keys of one transaction, script, multi-key command or index
+    carry one hash tag (one slot); single-slot keys keep their single-node names."""
+    k = Keys("p", cluster=True)
+    pinned = {
+        k.working_memory_prefix: "p:wm:{p:wm}:",
+        k.working_memory_index: "p:wm_idx:{p:wm}",
+        k.working_memory("n:1", "s"): "p:wm:{p:wm}:nn%3A1:s",
+        k.summarization_task("n", "s"): "p:summarize:nn:s",
+        k.session_queued(None, None, "s", None): "p:wm_queued:-:-:s:-",
+        # long-term memory: one hash tag and one index per namespace ('-': none)
+        k.shard_prefix("nn"): "p:ltm:{p:ltm:nn}:",
+        k.shard_index("nn"): "p:ltm_idx:{p:ltm:nn}",
+        k.shard_record("-", "m:1"): "p:ltm:{p:ltm:-}:m%3A1",
+        k.shard_access("nn", "m"): "p:ltm_access:{p:ltm:nn}:m",
+        k.memory_hash("n", None, "abc"): "p:ltm_hash:{p:ltm:nn}:nn:-:abc",
+        k.record_namespace("m:1"): "p:ltm_ns:m%3A1",
+        k.shard_markers: "p:ltm_namespaces",
+        k.embedder_info: "p:ltm_embedder",
+        k.auth_token("d"): "p:auth_token:{p:auth}:d",
+        k.auth_token_ids: "p:auth_token_ids:{p:auth}",
+        k.schema_version: "p:schema_version",
+        k.summary_views: "p:sv:{p:sv}:views",
+        k.summary_view("v"): "p:sv:{p:sv}:view:v",
+        k.summary_partitions("v"): "p:sv:{p:sv}:parts:v",
+        k.summary_partition("v", "d"): "p:sv:{p:sv}:part:v:d",
+        k.summary_task("t"): "p:sv:{p:sv}:task:t",
+        k.job_last_run("compaction"): "p:maintenance:compaction:last_run",
+        k.job_task("forgetting"): "p:maintenance:forgetting:-:-",
+    }
+    for built, expected in pinned.items():
+        assert built == expected
     assert partition_digest({"user_id": "a", "namespace": "n"}) == partition_digest(
         {"namespace": "n", "user_id": "a"}
     )

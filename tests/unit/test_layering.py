@@ -45,7 +45,7 @@ def _key_segments() -> set[str]:
     keys = Keys("PREFIX")
     segments = set()
     for name, member in inspect.getmembers(Keys):
-        if name.startswith("_") or name == "prefix":
+        if name.startswith("_") or name in ("prefix", "cluster"):
             continue
         if isinstance(member, property):
             built = getattr(keys, name)

@@ -1,0 +1,287 @@
+"""Long-term memory on a Redis Cluster, sharded by namespace.
+
+Without a search coordinator (Redis OSS Cluster), an index sees only the documents of its own
+shard. Here every namespace has its own index, and its records, access statistics and dedup
+pointers share that index's hash tag (storage/keys.py): a search within a namespace is a
+single-shard query, and namespaces spread over the shards by their tag's slot.
+
+- A record's namespace is found from its id through a small key (`ltm_ns:<id>`), written
+  before the record; the set `ltm_namespaces` lists every namespace that has an index.
+- An index is created on the first write to its namespace; `drop_namespace` drops it.
+- A search whose filter names its namespaces (`namespace == x`, or any of a list, ANDed with
+  the rest) asks only their indexes; any other search fans out over every namespace's index,
+  concurrently, and merges: nearest first for vectors, highest BM25 first for keywords
+  (each index scores with its own term statistics), newest first for listings; totals add up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+from redis.asyncio import Redis
+from redis.exceptions import ResponseError
+from redisvl.query.filter import FilterExpression
+
+from agent_memory_server.models.memory_record import MemoryRecord
+from agent_memory_server.storage.keys import Keys, namespace_marker
+from agent_memory_server.storage.long_term import LongTermStore
+from agent_memory_server.storage.record_hash import to_hash
+from agent_memory_server.storage.replies import Hit, as_str
+from agent_memory_server.storage.schema import VectorIndexParams, long_term_schema
+from agent_memory_server.storage.search_index import SearchIndex
+
+T = TypeVar("T")
+_NAMESPACE_TAG = re.compile(r"^@namespace:\{(.*)\}$", re.DOTALL)
+_UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
+def _missing_index(error: ResponseError) -> bool:
+    text = str(error).lower()
+    return "no such index" in text or "unknown index" in text or "not found" in text
+
+
+def namespaces_of(where: FilterExpression | None) -> set[str] | None:
+    """The namespaces a filter confines a search to, or None when it names none (an AND of
+    terms confines to the intersection of its terms' namespaces)."""
+    if where is None:
+        return None
+    operator = getattr(where, "_operator", None)
+    if operator is not None:
+        if getattr(operator, "name", "") != "AND":
+            return None
+        left = namespaces_of(where._left)
+        right = namespaces_of(where._right)
+        if left is None or right is None:
+            return right if left is None else left
+        return left & right
+    match = _NAMESPACE_TAG.match(str(getattr(where, "_filter", "") or ""))
+    if match is None:
+        return None
+    values = re.split(r"(?<!\\)\|", match.group(1))
+    return {_UNESCAPE.sub(r"\1", value.strip()) for value in values}
+
+
+class _Shard(LongTermStore):
+    """One namespace's index and records: the single-node store with that namespace's keys."""
+
+    def __init__(self, redis: Redis, keys: Keys, params: VectorIndexParams, marker: str) -> None:
+        self.marker = marker
+        super().__init__(redis, keys, params)
+
+    def recreate(self, params: VectorIndexParams) -> None:
+        self.params = params
+        schema = long_term_schema(self.keys, params, self.marker)
+        self.index = SearchIndex(schema, redis_client=self.redis)
+
+    async def _locate(self, ids: Sequence[str]) -> list[tuple[str, str]]:
+        k = self.keys
+        return [(k.shard_record(self.marker, i), k.shard_access(self.marker, i)) for i in ids]
+
+
+class ShardedLongTermStore(LongTermStore):
+    """The long-term store's interface over one index per namespace (cluster layout)."""
+
+    def __init__(self, redis: Redis, keys: Keys, params: VectorIndexParams) -> None:
+        super().__init__(redis, keys, params)
+        self._shards: dict[str, _Shard] = {}
+        self._indexed: set[str] = set()  # markers whose index this process knows exists
+
+    def _shard(self, marker: str) -> _Shard:
+        shard = self._shards.get(marker)
+        if shard is None:
+            shard = _Shard(self.redis, self.keys, self.params, marker)
+            shard.recreate(self.params)
+            self._shards[marker] = shard
+        return shard
+
+    async def markers(self) -> list[str]:
+        return sorted(as_str(m) for m in await self.redis.smembers(self.keys.shard_markers))
+
+    async def _targets(self, where: FilterExpression | None) -> list[str]:
+        named = namespaces_of(where)
+        if named is None:
+            return await self.markers()
+        return sorted(namespace_marker(n) for n in named)
+
+    async def _fan_out(
+        self, where: FilterExpression | None, run: Callable[[_Shard], Awaitable[T]]
+    ) -> list[T]:
+        """`run` on the index of every namespace the filter allows, concurrently (an index
+        not created yet is left out)."""
+
+        async def one(marker: str) -> T | None:
+            try:
+                return await run(self._shard(marker))
+            except ResponseError as e:
+                if _missing_index(e):
+                    return None
+                raise
+
+        found = await asyncio.gather(*(one(m) for m in await self._targets(where)))
+        return [part for part in found if part is not None]
+
+    # --- indexes ---------------------------------------------------------------------------
+
+    async def ensure_index(self, marker: str) -> None:
+        if marker in self._indexed:
+            return
+        await self._shard(marker).create_index()
+        await self.redis.sadd(self.keys.shard_markers, marker)
+        self._indexed.add(marker)
+
+    async def create_index(self) -> None:
+        for marker in await self.markers():
+            await self.ensure_index(marker)
+
+    async def indexed_dimension(self) -> int | None:
+        for marker in await self.markers():
+            dimension = await self._shard(marker).indexed_dimension()
+            if dimension is not None:
+                return dimension
+        return None
+
+    async def drop_index(self) -> None:
+        for marker in await self.markers():
+            await self._shard(marker).drop_index()
+        self._indexed.clear()
+
+    def recreate(self, params: VectorIndexParams) -> None:
+        self.params = params
+        for shard in self._shards.values():
+            shard.recreate(params)
+        self._indexed.clear()
+
+    async def drop_namespace(self, namespace: str | None) -> None:
+        """Drop a namespace's index once its records are erased (they are deleted with it)."""
+        marker = namespace_marker(namespace)
+        try:
+            await self._shard(marker).index.delete(drop=True)
+        except ResponseError as e:
+            if not _missing_index(e):
+                raise
+        await self.redis.srem(self.keys.shard_markers, marker)
+        self._indexed.discard(marker)
+
+    # --- records ---------------------------------------------------------------------------
+
+    async def _markers_of(self, ids: Sequence[str]) -> list[str | None]:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for memory_id in ids:
+                pipe.get(self.keys.record_namespace(memory_id))
+            return [None if m is None else as_str(m) for m in await pipe.execute()]
+
+    async def _locate(self, ids: Sequence[str]) -> list[tuple[str, str]]:
+        k = self.keys
+        markers = await self._markers_of(ids)
+        return [
+            (k.shard_record(m or "-", i), k.shard_access(m or "-", i))
+            for i, m in zip(ids, markers, strict=True)
+        ]
+
+    async def upsert(
+        self, rows: Sequence[tuple[MemoryRecord, np.ndarray[Any, Any]]], reset_access: bool = False
+    ) -> None:
+        """Write records: each namespace's in one transaction (one slot); a record that moves
+        to another namespace leaves its old one."""
+        before = await self._markers_of([record.id for record, _ in rows])
+        by_marker: dict[str, list[tuple[MemoryRecord, np.ndarray[Any, Any]]]] = {}
+        for record, vector in rows:
+            by_marker.setdefault(namespace_marker(record.namespace), []).append((record, vector))
+        for marker in by_marker:
+            await self.ensure_index(marker)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for (record, _), old in zip(rows, before, strict=True):
+                marker = namespace_marker(record.namespace)
+                pipe.set(self.keys.record_namespace(record.id), marker)
+                if old is not None and old != marker:
+                    pipe.delete(self.keys.shard_record(old, record.id))
+                    pipe.delete(self.keys.shard_access(old, record.id))
+            await pipe.execute()
+        for marker, group in by_marker.items():
+            async with self.redis.pipeline(transaction=True) as pipe:
+                for record, vector in group:
+                    key = self.keys.shard_record(marker, record.id)
+                    pipe.delete(key)
+                    pipe.hset(key, mapping=to_hash(record, vector))  # type: ignore[arg-type]
+                    if reset_access:
+                        pipe.delete(self.keys.shard_access(marker, record.id))
+                await pipe.execute()
+
+    async def delete(self, ids: Sequence[str]) -> int:
+        deleted = await super().delete(ids)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for memory_id in ids:
+                pipe.delete(self.keys.record_namespace(memory_id))
+            await pipe.execute()
+        return deleted
+
+    async def scan_ids(self, batch: int = 1000) -> list[str]:
+        ids: list[str] = []
+        for marker in await self.markers():
+            ids.extend(await self._shard(marker).scan_ids(batch))
+        return ids
+
+    # --- searches --------------------------------------------------------------------------
+
+    async def knn(
+        self, vector: np.ndarray[Any, Any], where: FilterExpression | None, k: int,
+        distance_threshold: float | None,
+    ) -> list[Hit]:  # fmt: skip
+        parts = await self._fan_out(where, lambda s: s.knn(vector, where, k, distance_threshold))
+        return _nearest([h for part in parts for h in part], k)
+
+    async def knn_with_total(
+        self, vector: np.ndarray[Any, Any], where: FilterExpression | None, k: int,
+        full: bool = False,
+    ) -> tuple[list[Hit], int]:  # fmt: skip
+        parts = await self._fan_out(where, lambda s: s.knn_with_total(vector, where, k, full))
+        return _nearest([h for hits, _ in parts for h in hits], k), sum(t for _, t in parts)
+
+    async def keyword(
+        self, terms: Sequence[str], where: FilterExpression | None, k: int, full: bool = False
+    ) -> tuple[list[Hit], int]:
+        parts = await self._fan_out(where, lambda s: s.keyword(terms, where, k, full))
+        hits = sorted(
+            (h for part, _ in parts for h in part),
+            key=lambda h: (-(h.keyword_score or 0.0), h.id),
+        )
+        boundary = hits[k - 1].keyword_score if len(hits) >= k else None
+        kept = [h for i, h in enumerate(hits) if i < k or h.keyword_score == boundary]
+        return kept, sum(t for _, t in parts)
+
+    async def listing(
+        self, where: FilterExpression | None, offset: int, limit: int
+    ) -> tuple[list[MemoryRecord], int]:
+        parts = await self._fan_out(where, lambda s: s.listing(where, 0, offset + limit))
+        records = sorted(
+            (r for part, _ in parts for r in part),
+            key=lambda r: (-r.created_at.timestamp(), r.id),
+        )
+        return records[offset : offset + limit], sum(t for _, t in parts)
+
+    async def count(self, where: FilterExpression | None) -> int:
+        return sum(await self._fan_out(where, lambda s: s.count(where)))
+
+    async def count_within(
+        self, vector: np.ndarray[Any, Any], where: FilterExpression | None, threshold: float
+    ) -> int:
+        return sum(await self._fan_out(where, lambda s: s.count_within(vector, where, threshold)))
+
+    async def group_counts(
+        self, fields: Sequence[str], where: FilterExpression | None
+    ) -> list[tuple[dict[str, str | None], int]]:
+        parts = await self._fan_out(where, lambda s: s.group_counts(fields, where))
+        merged: dict[tuple[str | None, ...], int] = {}
+        for part in parts:
+            for values, count in part:
+                group = tuple(values.get(f) for f in fields)
+                merged[group] = merged.get(group, 0) + count
+        return [(dict(zip(fields, g, strict=True)), n) for g, n in merged.items()]
+
+
+def _nearest(hits: list[Hit], k: int) -> list[Hit]:
+    return sorted(hits, key=lambda h: (h.distance if h.distance is not None else 2.0, h.id))[:k]
