@@ -89,6 +89,19 @@ def used_memory(cluster: LocalCluster) -> list[int]:
     return out
 
 
+def cpu_seconds(info: dict[str, Any]) -> float:
+    """CPU the server process has used since it started (all its threads; INFO cpu)."""
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+def cluster_cpu(cluster: LocalCluster) -> list[float]:
+    out = []
+    for node in cluster.nodes:
+        with node.client() as client:
+            out.append(cpu_seconds(client.info("cpu")))
+    return out
+
+
 def indexes_per_node(cluster: LocalCluster) -> list[int]:
     out = []
     for node in cluster.nodes:
@@ -163,7 +176,7 @@ async def searches(
     noise = rng.standard_normal((queries, DIM)).astype(np.float32)
     qs = vecs[picks] + 0.3 * noise / np.sqrt(DIM)  # a paraphrase-like query, as scale.py
     qs /= np.linalg.norm(qs, axis=1, keepdims=True)
-    print(f"\n| search (KNN 10 + count) | layout | p50 | p95 | recall@10 | total right | load |")
+    print("\n| search (KNN 10 + count) | layout | p50 | p95 | recall@10 | total right | load |")
     print("|---|---|---|---|---|---|---|")
     for label, count in (("one namespace", queries), ("all namespaces", across)):
         rows: dict[str, tuple[list[float], list[float], int]] = {
@@ -202,7 +215,10 @@ async def scale_run(args: argparse.Namespace, tmp: Path) -> None:
     try:
         single_redis = Redis.from_url(node.start(), decode_responses=False)
         cluster_redis = connect(cluster.url)
-        before_c, before_s = used_memory(cluster), int((await single_redis.info("memory"))["used_memory"])
+        before_c = used_memory(cluster)
+        before_s = int((await single_redis.info("memory"))["used_memory"])
+        cpu_c = cluster_cpu(cluster)
+        cpu_s = cpu_seconds(await single_redis.info("cpu"))
         sharded = ShardedLongTermStore(cluster_redis, Keys("scale", cluster=True), PARAMS)
         single = LongTermStore(single_redis, Keys("scale"), PARAMS)
         began, load_at_start = time.perf_counter(), load_avg()
@@ -210,18 +226,27 @@ async def scale_run(args: argparse.Namespace, tmp: Path) -> None:
         spent_c, spent_s = await load(sharded, single, vecs, namespaces)
         wall = time.perf_counter() - began
         after_c = used_memory(cluster)
+        cpu_c = [a - b for a, b in zip(cluster_cpu(cluster), cpu_c, strict=True)]
+        cpu_s = cpu_seconds(await single_redis.info("cpu")) - cpu_s
         after_s = int((await single_redis.info("memory"))["used_memory"])
         per_node = indexes_per_node(cluster)
         print(f"\nload, {wall:.0f} s wall for both (load {load_at_start} -> {load_avg()}):")
         print(f"- cluster: {spent_c:.0f} s writing, {args.records / spent_c:,.0f} records/s")
         print(f"- one node: {spent_s:.0f} s writing, {args.records / spent_s:,.0f} records/s")
+        print(
+            f"- server CPU (INFO cpu, user+sys, all threads): cluster "
+            f"{' + '.join(f'{c:.0f}' for c in cpu_c)} = {sum(cpu_c):.0f} s, "
+            f"{sum(cpu_c) / args.records * 1e3:.2f} ms/record; one node {cpu_s:.0f} s, "
+            f"{cpu_s / args.records * 1e3:.2f} ms/record"
+        )
         print("\n| shard | namespaces | used_memory added | bytes / record (its share) |")
         print("|---|---|---|---|")
         for i, (b, a, n) in enumerate(zip(before_c, after_c, per_node, strict=True)):
-            share = args.records * n / namespaces
-            print(f"| primary {i} | {n} | {(a - b) / 2**20:,.0f} MiB | {(a - b) / share if share else 0:,.0f} |")
+            per_record = (a - b) / (args.records * n / namespaces) if n else 0
+            print(f"| primary {i} | {n} | {(a - b) / 2**20:,.0f} MiB | {per_record:,.0f} |")
         total_c = sum(after_c) - sum(before_c)
-        print(f"| cluster | {namespaces} | {total_c / 2**20:,.0f} MiB | {total_c / args.records:,.0f} |")
+        per_record = total_c / args.records
+        print(f"| cluster | {namespaces} | {total_c / 2**20:,.0f} MiB | {per_record:,.0f} |")
         print(
             f"| one node | {namespaces} | {(after_s - before_s) / 2**20:,.0f} MiB | "
             f"{(after_s - before_s) / args.records:,.0f} |"
@@ -248,8 +273,9 @@ async def overhead_run(steps: list[int], tmp: Path) -> None:
         for step in steps:
             times = []
             for n in range(made, step):
-                ms, _ = await timed(lambda n=n: store.ensure_index(namespace_marker(namespace(n))))
-                times.append(ms)
+                began = time.perf_counter()
+                await store.ensure_index(namespace_marker(namespace(n)))
+                times.append((time.perf_counter() - began) * 1000)
             made = step
             added = sum(used_memory(cluster)) - base
             fan = [(await timed(lambda: store.knn_with_total(q, None, 10)))[0] for _ in range(5)]
