@@ -10,7 +10,7 @@ COMPOSE_SDIST_SHA256 := d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec95
 COMPOSE := .tools/docker-compose
 
 .PHONY: install uv run worker test test-fast lint docs format bench bench-reference bench-cold-start \
-	bench-cluster 	api-fuzz clean compose-tool compose-check chromium test-ui
+	bench-cluster api-fuzz clean compose-tool compose-check chromium test-ui
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
