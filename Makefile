@@ -98,7 +98,8 @@ $(COMPOSE):
 
 compose-check: $(COMPOSE)
 	$(COMPOSE) -f docker-compose.yml config --quiet
-	@echo "docker-compose.yml is valid ($$($(COMPOSE) version --short))"
+	$(COMPOSE) -f docker-compose.cluster.yml config --quiet
+	@echo "docker-compose.yml and docker-compose.cluster.yml are valid ($$($(COMPOSE) version --short))"
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache .tools site .artifacts

@@ -8,14 +8,18 @@ Settings are built by the CLI or `create_app`, never at import time.
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agent_memory_server.errors import ConfigurationError
 from agent_memory_server.models.common import Identifier
+
+logger = logging.getLogger(__name__)
 
 LLMProvider = Literal["auto", "openai", "anthropic", "none"]
 
@@ -289,6 +293,46 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
+    # Rules across settings. A broken one raises ConfigurationError (not a ValueError, which
+    # pydantic would wrap): the doors answer it like any start-up failure, with this message.
+
+    @model_validator(mode="after")
+    def _llm_is_there_when_needed(self) -> Settings:
+        provider = self.resolved_llm_provider()
+        if provider == "openai" and self.openai_api_key is None and self.openai_base_url is None:
+            raise ConfigurationError("LLM_PROVIDER=openai needs OPENAI_API_KEY or OPENAI_BASE_URL")
+        if provider == "anthropic" and self.anthropic_api_key is None:
+            raise ConfigurationError("LLM_PROVIDER=anthropic needs ANTHROPIC_API_KEY")
+        if "llm" in (self.entity_extraction, self.topic_extraction) and provider == "none":
+            raise ConfigurationError(
+                "ENTITY_EXTRACTION=llm or TOPIC_EXTRACTION=llm needs an LLM (set LLM_PROVIDER)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _jwt_has_its_keys(self) -> Settings:
+        if self.auth_mode == "jwt" and not self.auth_jwks_url:
+            raise ConfigurationError("AUTH_MODE=jwt needs AUTH_JWKS_URL")
+        return self
+
+    @model_validator(mode="after")
+    def _forgetting_has_a_rule(self) -> Settings:
+        if self.forgetting_enabled and self.forgetting_rules() is None:
+            logger.warning(
+                "FORGETTING_ENABLED is set but none of FORGETTING_MAX_AGE_DAYS, "
+                "FORGETTING_MAX_INACTIVE_DAYS, FORGETTING_BUDGET is: nothing is forgotten"
+            )
+        return self
+
+    def forgetting_rules(self) -> dict[str, float | int | None] | None:
+        """The periodic forgetting job's policy fields (FORGETTING_*); None when none is set."""
+        rules: dict[str, float | int | None] = {
+            "max_age_days": self.forgetting_max_age_days,
+            "max_inactive_days": self.forgetting_max_inactive_days,
+            "budget": self.forgetting_budget,
+        }
+        return None if all(value is None for value in rules.values()) else rules
+
     @property
     def docket(self) -> str:
         """The Docket name used by the API's worker, separate workers and the scheduler."""
@@ -303,3 +347,12 @@ class Settings(BaseSettings):
         if self.anthropic_api_key is not None:
             return "anthropic"
         return "none"
+
+
+def describe_invalid(error: ValidationError) -> str:
+    """One line per refused setting, named as its environment variable."""
+    lines = []
+    for problem in error.errors(include_url=False, include_input=False):
+        name = ".".join(str(part) for part in problem["loc"]).upper() or "settings"
+        lines.append(f"{name}: {problem['msg']}")
+    return "invalid settings: " + "; ".join(lines)

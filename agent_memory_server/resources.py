@@ -26,13 +26,16 @@ from agent_memory_server.providers.llm import ChatModel, create_chat_model
 from agent_memory_server.providers.llm_tagger import LLMTagger
 from agent_memory_server.providers.token_counts import Tokenizers
 from agent_memory_server.providers.topics import DEFAULT_TOPIC_LABELS, EmbeddingTopicExtractor
+from agent_memory_server.storage.api_tokens import TokenStore
 from agent_memory_server.storage.connection import check_modules, connect, keys_for
 from agent_memory_server.storage.embedded import EmbeddedRedis
 from agent_memory_server.storage.jobs import JobStore
 from agent_memory_server.storage.keys import Keys
 from agent_memory_server.storage.long_term import LongTermStore
+from agent_memory_server.storage.meta import MetaStore
 from agent_memory_server.storage.schema import VectorIndexParams
 from agent_memory_server.storage.sharded import ShardedLongTermStore
+from agent_memory_server.storage.summary_views import SummaryViewStore
 from agent_memory_server.storage.working import WorkingMemoryStore
 
 logger = logging.getLogger(__name__)
@@ -43,10 +46,14 @@ TASK_COLLECTION = "agent_memory_server.tasks.collection:TASKS"
 
 @dataclass
 class Resources:
-    """Shared clients, stores and models; passed to services, never global."""
+    """Shared stores, models and the scheduler's Docket; passed to services, never global.
+
+    `redis` and `keys` are the connection the stores share, kept for the process lifecycle
+    and for tests that inspect what was stored: code outside storage/ reads and writes through
+    the stores (tests/unit/test_layering.py checks it).
+    """
 
     settings: Settings
-    redis_url: str
     redis: Redis
     keys: Keys
     working: WorkingMemoryStore
@@ -60,9 +67,15 @@ class Resources:
     tagger: LLMTagger | None
     metrics: Metrics
     jobs: JobStore = field(init=False)
+    meta: MetaStore = field(init=False)
+    tokens: TokenStore = field(init=False)
+    summary_views: SummaryViewStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.jobs = JobStore(self.redis, self.keys)
+        self.meta = MetaStore(self.redis, self.keys)
+        self.tokens = TokenStore(self.redis, self.keys)
+        self.summary_views = SummaryViewStore(self.redis, self.keys)
 
 
 @asynccontextmanager
@@ -95,6 +108,13 @@ async def open_store_redis(url: str | None, default: Redis) -> AsyncIterator[Red
         yield redis
     finally:
         await redis.aclose()
+
+
+@asynccontextmanager
+async def open_token_store(settings: Settings) -> AsyncIterator[TokenStore]:
+    """The API tokens' store alone (the token commands need neither models nor indexes)."""
+    async with open_redis(settings) as (redis, _):
+        yield TokenStore(redis, keys_for(settings.key_prefix, redis))
 
 
 @asynccontextmanager
@@ -136,7 +156,7 @@ async def open_resources(
         store_type = ShardedLongTermStore if lt_keys.cluster else LongTermStore
         long_term = store_type(lt_redis, lt_keys, params)
         if check_index:
-            await check_embedder(long_term, embedder)
+            await check_embedder(long_term, MetaStore(redis, keys), embedder)
         docket = await stack.enter_async_context(
             Docket(name=settings.docket, url=settings.task_queue_redis_url or url)
         )
@@ -144,11 +164,7 @@ async def open_resources(
         logger.info("LLM provider: %s", llm.name if llm else "none (extractive summaries)")
         logger.info("embedder: %s (%s-d)", embedder.name, embedder.dimension)
         wants_llm = "llm" in (settings.entity_extraction, settings.topic_extraction)
-        if wants_llm and llm is None:
-            raise ConfigurationError(
-                "ENTITY_EXTRACTION=llm or TOPIC_EXTRACTION=llm needs an LLM (set LLM_PROVIDER)"
-            )
-        tagger = LLMTagger(llm) if wants_llm and llm is not None else None
+        tagger = LLMTagger(llm) if wants_llm and llm is not None else None  # config.py: llm set
         entities = (
             None
             if settings.entity_extraction in ("none", "llm")
@@ -159,7 +175,7 @@ async def open_resources(
             labels = settings.topic_labels or DEFAULT_TOPIC_LABELS
             topics = EmbeddingTopicExtractor(embedder, labels)
         yield Resources(
-            settings, url, redis, keys, working, tokenizers, llm, docket, embedder, long_term,
+            settings, redis, keys, working, tokenizers, llm, docket, embedder, long_term,
             entities, topics, tagger, metrics,
         )  # fmt: skip
 
@@ -188,14 +204,13 @@ def warm_models(resources: Resources) -> None:
             warm()
 
 
-async def check_embedder(store: LongTermStore, embedder: Embedder) -> None:
+async def check_embedder(store: LongTermStore, meta: MetaStore, embedder: Embedder) -> None:
     """Create the long-term index, or check that its vectors came from this embedder."""
-    recorded = await store.redis.get(store.keys.embedder_info)
+    recorded_name = await meta.embedder_name()
     dimension = await store.indexed_dimension()
-    recorded_name = recorded.decode() if isinstance(recorded, bytes) else recorded
     if dimension is None:
         await store.create_index()
-        await store.redis.set(store.keys.embedder_info, embedder.name)
+        await meta.set_embedder_name(embedder.name)
         return
     if dimension != embedder.dimension or (recorded_name and recorded_name != embedder.name):
         raise ConfigurationError(
@@ -206,7 +221,7 @@ async def check_embedder(store: LongTermStore, embedder: Embedder) -> None:
             "embedding settings."
         )
     if recorded_name is None:
-        await store.redis.set(store.keys.embedder_info, embedder.name)
+        await meta.set_embedder_name(embedder.name)
 
 
 __all__ = ["ConfigurationError", "Resources", "open_resources", "warm_models"]

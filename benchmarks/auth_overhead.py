@@ -20,30 +20,31 @@ from redis.asyncio import Redis
 
 from agent_memory_server.config import Settings
 from agent_memory_server.services.auth import add_token, authenticate
+from agent_memory_server.storage.api_tokens import TokenStore
 from agent_memory_server.storage.keys import Keys
 from benchmarks.harness import running_server
 from benchmarks.search_overhead import pct
 
 
-async def _store_tokens(redis: Redis, keys: Keys, count: int) -> str:
+async def _store_tokens(store: TokenStore, count: int) -> str:
     tokens: list[str] = []
     for start in range(0, count, 100):
         batch = range(start, min(count, start + 100))
-        made = await asyncio.gather(*(add_token(redis, keys, f"t{i}") for i in batch))
+        made = await asyncio.gather(*(add_token(store, f"t{i}") for i in batch))
         tokens.extend(token for token, _ in made)
     return tokens[count // 2]  # one from the middle of the pile
 
 
 async def measure(url_on: str, url_off: str, redis_url: str, tokens: int, requests: int) -> str:
     redis = Redis.from_url(redis_url)
-    keys = Keys("authbench")
-    token = await _store_tokens(redis, keys, tokens)
+    store = TokenStore(redis, Keys("authbench"))
+    token = await _store_tokens(store, tokens)
     header = {"authorization": f"Bearer {token}"}
     settings = Settings(_env_file=None, auth_mode="token", redis_url=redis_url)  # type: ignore[call-arg]
     in_process = []
     for _ in range(requests):
         started = time.perf_counter()
-        await authenticate(settings, redis, keys, header["authorization"])
+        await authenticate(settings, store, header["authorization"])
         in_process.append((time.perf_counter() - started) * 1000)
     await redis.aclose()
     on: list[float] = []

@@ -102,10 +102,12 @@ class WorkingMemoryReads:
             model = await service.get_session(
                 resources,
                 session_id,
-                _text(params, "namespace"),
-                _text(params, "user_id"),
-                service.Window(_text(params, "model_name"), _int(params, "context_window_max")),
-                _int(params, "recent_messages_limit"),
+                namespace=_text(params, "namespace"),
+                user_id=_text(params, "user_id"),
+                window=service.Window(
+                    _text(params, "model_name"), _int(params, "context_window_max")
+                ),
+                recent_messages_limit=_int(params, "recent_messages_limit"),
             )
         except ANSWERED as e:
             response = error_response(e)

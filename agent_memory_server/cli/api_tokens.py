@@ -11,26 +11,22 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 if TYPE_CHECKING:  # imported when a command runs: `agent-memory --help` stays fast
-    from redis.asyncio import Redis
-
-    from agent_memory_server.storage.api_tokens import TokenRecord
-    from agent_memory_server.storage.keys import Keys
+    from agent_memory_server.storage.api_tokens import TokenRecord, TokenStore
 
 token_app = typer.Typer(help="API tokens (AUTH_MODE=token).", no_args_is_help=True)
 T = TypeVar("T")
 
 
-def _with_redis(work: Callable[[Redis, Keys], Awaitable[T]]) -> T:
-    from agent_memory_server.config import Settings  # noqa: PLC0415
+def _with_tokens(work: Callable[[TokenStore], Awaitable[T]]) -> T:
+    from agent_memory_server.cli.common import read_settings  # noqa: PLC0415
     from agent_memory_server.errors import MemoryServerError  # noqa: PLC0415
-    from agent_memory_server.resources import open_redis  # noqa: PLC0415
-    from agent_memory_server.storage.connection import keys_for  # noqa: PLC0415
+    from agent_memory_server.resources import open_token_store  # noqa: PLC0415
 
-    settings = Settings()
+    settings = read_settings()
 
     async def main() -> T:
-        async with open_redis(settings) as (redis, _):
-            return await work(redis, keys_for(settings.key_prefix, redis))
+        async with open_token_store(settings) as tokens:
+            return await work(tokens)
 
     try:
         return asyncio.run(main())
@@ -65,8 +61,10 @@ def add(
     """Create a token and print it once (only its SHA-256 is stored)."""
     from agent_memory_server.services.auth import add_token  # noqa: PLC0415
 
-    token, record = _with_redis(
-        lambda redis, keys: add_token(redis, keys, name, namespace, user_id, expires_days)
+    token, record = _with_tokens(
+        lambda tokens: add_token(
+            tokens, name, namespace, user_id=user_id, expires_in_days=expires_days
+        )
     )
     typer.echo(token)
     typer.echo(json.dumps(_describe(record)), err=True)
@@ -77,7 +75,7 @@ def list_command() -> None:
     """List live tokens (ids, names, bindings, expiry; never the tokens)."""
     from agent_memory_server.services.auth import list_tokens  # noqa: PLC0415
 
-    for record in _with_redis(list_tokens):
+    for record in _with_tokens(list_tokens):
         typer.echo(json.dumps(_describe(record)))
 
 
@@ -86,7 +84,7 @@ def show(token_id: Annotated[str, typer.Argument(help="The token's id (see list)
     """Show one token's record."""
     from agent_memory_server.services.auth import show_token  # noqa: PLC0415
 
-    typer.echo(json.dumps(_describe(_with_redis(lambda r, k: show_token(r, k, token_id)))))
+    typer.echo(json.dumps(_describe(_with_tokens(lambda tokens: show_token(tokens, token_id)))))
 
 
 @token_app.command("remove")
@@ -94,5 +92,5 @@ def remove(token_id: Annotated[str, typer.Argument(help="The token's id (see lis
     """Revoke a token at once."""
     from agent_memory_server.services.auth import remove_token  # noqa: PLC0415
 
-    _with_redis(lambda redis, keys: remove_token(redis, keys, token_id))
+    _with_tokens(lambda tokens: remove_token(tokens, token_id))
     typer.echo(f"removed {token_id}")

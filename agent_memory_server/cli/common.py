@@ -14,12 +14,28 @@ if TYPE_CHECKING:
     from agent_memory_server.config import Settings
 
 
+def read_settings() -> Settings:
+    """The settings from the environment; refused ones are their message and exit code 1."""
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    from agent_memory_server.config import Settings, describe_invalid  # noqa: PLC0415
+    from agent_memory_server.errors import ConfigurationError  # noqa: PLC0415
+
+    try:
+        return Settings()
+    except ValidationError as e:
+        typer.echo(f"error: {describe_invalid(e)}", err=True)
+        raise typer.Exit(1) from e
+    except ConfigurationError as e:
+        typer.echo(f"error: {e.message}", err=True)
+        raise typer.Exit(1) from e
+
+
 def load_settings() -> Settings:
     """The settings from the environment, with logging set up by them."""
-    from agent_memory_server.config import Settings  # noqa: PLC0415
     from agent_memory_server.logs import configure_logging  # noqa: PLC0415
 
-    settings = Settings()
+    settings = read_settings()
     configure_logging(settings)  # stderr: stdout is reserved for protocol frames in stdio mode
     return settings
 

@@ -243,7 +243,7 @@ def erase_user_command(
 
     async def main() -> None:
         async with open_resources(settings) as resources:
-            result = await erase_user(resources, user_id, namespace)
+            result = await erase_user(resources, user_id=user_id, namespace=namespace)
         typer.echo(
             f"erased user {user_id!r}{where}: {result.sessions_deleted} sessions, "
             f"{result.memories_deleted} memories, {result.summaries_deleted} summaries"

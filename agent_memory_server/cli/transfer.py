@@ -47,7 +47,9 @@ def export_command(
         # The index is not read: exporting works whichever embedder built it.
         async with open_resources(settings, check_index=False) as resources:
             with progress_bar("exporting") as progress:
-                async for record in export_records(resources, namespace, user_id, progress):
+                async for record in export_records(
+                    resources, namespace=namespace, user_id=user_id, progress=progress
+                ):
                     out.write(to_line(record).encode() + b"\n")
                     count += 1
 

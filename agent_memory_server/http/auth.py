@@ -47,7 +47,7 @@ class AuthMiddleware:
         failure: MemoryServerError | None = None
         try:
             principal = await authenticate(
-                settings, resources.redis, resources.keys, Headers(scope=scope).get("authorization")
+                settings, resources.tokens, Headers(scope=scope).get("authorization")
             )
         except ANSWERED as e:
             failure = as_domain_error(e)

@@ -33,9 +33,8 @@ class Caller(Middleware):
         resources = resources_of(context.fastmcp_context)
         try:
             principal = await authenticate(
-                resources.settings, resources.redis, resources.keys,
-                request.headers.get("authorization"),
-            )  # fmt: skip
+                resources.settings, resources.tokens, request.headers.get("authorization")
+            )
         except MemoryServerError as e:
             raise to_tool_error(e, context.method or "request") from e
         with acting_as(principal):

@@ -16,13 +16,11 @@ from functools import lru_cache
 from typing import Any
 
 import jwt
-from redis.asyncio import Redis
 
 from agent_memory_server.config import Settings
 from agent_memory_server.errors import ConfigurationError, InvalidRequest, NotFound, Unauthorized
 from agent_memory_server.services.tenancy import Principal
 from agent_memory_server.storage.api_tokens import TokenRecord, TokenStore
-from agent_memory_server.storage.keys import Keys
 
 TOKEN_PREFIX = "ams_"
 JWKS_CACHE_SECONDS = 300
@@ -33,8 +31,8 @@ def _digest(token: str) -> str:
 
 
 async def add_token(
-    redis: Redis, keys: Keys, name: str, namespaces: Sequence[str] | None = None,
-    user_id: str | None = None, expires_in_days: float | None = None,
+    tokens: TokenStore, name: str, namespaces: Sequence[str] | None = None,
+    *, user_id: str | None = None, expires_in_days: float | None = None,
 ) -> tuple[str, TokenRecord]:  # fmt: skip
     """Create a token; returns it (shown once, never stored) and its record."""
     if not name.strip():
@@ -51,25 +49,24 @@ async def add_token(
         user_id=user_id, created_at=now,
         expires_at=None if expires_in_days is None else now + expires_in_days * 86400,
     )  # fmt: skip
-    await TokenStore(redis, keys).add(digest, record)
+    await tokens.add(digest, record)
     return token, record
 
 
-async def list_tokens(redis: Redis, keys: Keys) -> list[TokenRecord]:
-    return sorted(await TokenStore(redis, keys).all(), key=lambda r: (r.created_at, r.id))
+async def list_tokens(tokens: TokenStore) -> list[TokenRecord]:
+    return sorted(await tokens.all(), key=lambda r: (r.created_at, r.id))
 
 
-async def show_token(redis: Redis, keys: Keys, token_id: str) -> TokenRecord:
-    store = TokenStore(redis, keys)
-    digest = await store.digest_of(token_id)
-    record = None if digest is None else await store.by_digest(digest)
+async def show_token(tokens: TokenStore, token_id: str) -> TokenRecord:
+    digest = await tokens.digest_of(token_id)
+    record = None if digest is None else await tokens.by_digest(digest)
     if record is None:
         raise NotFound(f"Token {token_id!r} not found (or expired)")
     return record
 
 
-async def remove_token(redis: Redis, keys: Keys, token_id: str) -> None:
-    if not await TokenStore(redis, keys).remove(token_id):
+async def remove_token(tokens: TokenStore, token_id: str) -> None:
+    if not await tokens.remove(token_id):
         raise NotFound(f"Token {token_id!r} not found")
 
 
@@ -97,8 +94,8 @@ def _bearer(authorization: str | None) -> str:
     return credentials.strip()
 
 
-async def _from_token(redis: Redis, keys: Keys, token: str) -> Principal:
-    record = await TokenStore(redis, keys).by_digest(_digest(token))
+async def _from_token(tokens: TokenStore, token: str) -> Principal:
+    record = await tokens.by_digest(_digest(token))
     if record is None or (record.expires_at is not None and record.expires_at <= time.time()):
         raise Unauthorized("Unknown or expired token")
     namespaces = None if record.namespaces is None else frozenset(record.namespaces)
@@ -138,7 +135,7 @@ def _decode_jwt(settings: Settings, token: str) -> dict[str, Any]:
 
 
 async def authenticate(
-    settings: Settings, redis: Redis, keys: Keys, authorization: str | None
+    settings: Settings, tokens: TokenStore, authorization: str | None
 ) -> Principal | None:
     """The caller of a request, or None when auth is off.
 
@@ -149,7 +146,7 @@ async def authenticate(
         return None
     credentials = _bearer(authorization)
     if settings.auth_mode == "token":
-        return await _from_token(redis, keys, credentials)
+        return await _from_token(tokens, credentials)
     claims = await asyncio.to_thread(_decode_jwt, settings, credentials)
     user = claims.get(settings.auth_jwt_user_id_claim)
     if user is not None and not isinstance(user, str):

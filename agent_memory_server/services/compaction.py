@@ -44,6 +44,7 @@ from agent_memory_server.models.memory_record import MemoryRecord, MemoryType
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import tenancy
 from agent_memory_server.services.long_term import content_hash, delete_memories
+from agent_memory_server.storage.dedup import HashPointer
 from agent_memory_server.storage.filters import combine
 
 logger = logging.getLogger(__name__)
@@ -73,14 +74,14 @@ class CompactionResult:
 
 
 def scope_filter(
-    namespace: str | None, user_id: str | None, session_id: str | None = None
+    *, namespace: str | None, user_id: str | None, session_id: str | None = None
 ) -> FilterExpression | None:
     """Records of the given namespace/user/session; None for a field means any value."""
     given = {"namespace": namespace, "user_id": user_id, "session_id": session_id}
     return combine({f: TagFilter(eq=v) for f, v in given.items() if v is not None}, {})
 
 
-def owner_filter(namespace: str | None, user_id: str | None) -> FilterExpression:
+def owner_filter(*, namespace: str | None, user_id: str | None) -> FilterExpression:
     """Records of exactly this owner: None matches records without the field.
 
     A TAG filter cannot match a missing field, and the index has no INDEXMISSING; RediSearch
@@ -97,7 +98,7 @@ def owner_filter(namespace: str | None, user_id: str | None) -> FilterExpression
 
 def _peers(record: MemoryRecord) -> FilterExpression:
     """Records a record may be merged with: same owner, same memory type."""
-    return owner_filter(record.namespace, record.user_id) & (
+    return owner_filter(namespace=record.namespace, user_id=record.user_id) & (
         Tag("memory_type") == record.memory_type.value
     )
 
@@ -215,9 +216,8 @@ async def apply_merge(
     if vector is None:
         vector = (await resources.embedder.embed([merged.text]))[0]
     await store.upsert([(merged, vector)])
-    keys = resources.keys
-    old_pointer = keys.memory_hash(newest.namespace, newest.user_id, newest.memory_hash or "")
-    new_pointer = keys.memory_hash(merged.namespace, merged.user_id, merged.memory_hash or "")
+    old_pointer = HashPointer.of(newest, newest.memory_hash or "")
+    new_pointer = HashPointer.of(merged, merged.memory_hash or "")
     if newest.memory_hash and old_pointer != new_pointer:
         await store.drop_pointer(old_pointer, newest.id)
     others = [m.id for m in ordered[:-1]]
@@ -275,7 +275,7 @@ async def _merge_near_duplicates(resources: Resources, live: dict[str, MemoryRec
 
 
 async def compact(
-    resources: Resources, namespace: str | None, user_id: str | None
+    resources: Resources, *, namespace: str | None, user_id: str | None
 ) -> CompactionResult:
     """Remove exact duplicates and merge near-duplicates within a namespace/user scope.
 
@@ -287,8 +287,8 @@ async def compact(
         BackendUnavailable: the LLM failed; what was merged so far stays merged, and
             running again continues from there.
     """
-    namespace, user_id = tenancy.scope(namespace, user_id, "Compaction")
-    records = await records_in_scope(resources, scope_filter(namespace, user_id))
+    namespace, user_id = tenancy.scope(namespace=namespace, user_id=user_id, what="Compaction")
+    records = await records_in_scope(resources, scope_filter(namespace=namespace, user_id=user_id))
     ids = [r.id for r in records if not r.pinned and r.memory_type != MemoryType.MESSAGE]
     live = await _read_exact(resources, ids)
     exact = await _remove_exact_duplicates(resources, live)

@@ -39,11 +39,11 @@ def _group(kind: str, members: list[MemoryRecord]) -> CompactionGroup:
 
 
 async def plan_compaction(
-    resources: Resources, namespace: str | None, user_id: str | None
+    resources: Resources, *, namespace: str | None, user_id: str | None
 ) -> CompactionPlan:
     """What `compact(namespace, user_id)` would merge now; nothing is written."""
-    namespace, user_id = tenancy.scope(namespace, user_id, "Compaction")
-    records = await records_in_scope(resources, scope_filter(namespace, user_id))
+    namespace, user_id = tenancy.scope(namespace=namespace, user_id=user_id, what="Compaction")
+    records = await records_in_scope(resources, scope_filter(namespace=namespace, user_id=user_id))
     ids = [r.id for r in records if not r.pinned and r.memory_type != MemoryType.MESSAGE]
     live = await _read_exact(resources, ids)
     groups: list[CompactionGroup] = []

@@ -53,8 +53,10 @@ async def model_topics(resources: Resources, request: TopicModelRequest) -> Topi
         InvalidRequest: the scope has too few memories to model.
         FeatureUnavailable: the bertopic extra is not installed.
     """
-    namespace, user_id = tenancy.scope(request.namespace, request.user_id, "Topic modelling")
-    found = await records_in_scope(resources, scope_filter(namespace, user_id))
+    namespace, user_id = tenancy.scope(
+        namespace=request.namespace, user_id=request.user_id, what="Topic modelling"
+    )
+    found = await records_in_scope(resources, scope_filter(namespace=namespace, user_id=user_id))
     # Newest first, ties by id: the same memories always reach the model in the same order.
     found.sort(key=lambda r: (-r.created_at.timestamp(), r.id))
     found = found[:MAX_MEMORIES]

@@ -15,7 +15,6 @@ from agent_memory_server.services import tenancy
 from agent_memory_server.services.compaction import records_in_scope, scope_filter
 from agent_memory_server.services.long_term import delete_memories
 from agent_memory_server.storage.keys import partition_digest
-from agent_memory_server.storage.summary_views import SummaryViewStore
 
 ROUNDS = 5
 
@@ -27,8 +26,8 @@ class ErasureResult:
     summaries_deleted: int
 
 
-async def _summaries_of(resources: Resources, user_id: str, namespace: str | None) -> int:
-    store = SummaryViewStore(resources.redis, resources.keys)
+async def _summaries_of(resources: Resources, *, user_id: str, namespace: str | None) -> int:
+    store = resources.summary_views
     dropped = 0
     for view in await store.list_views():
         mine = [
@@ -42,22 +41,26 @@ async def _summaries_of(resources: Resources, user_id: str, namespace: str | Non
 
 
 async def erase_user(
-    resources: Resources, user_id: str, namespace: str | None = None
+    resources: Resources, *, user_id: str, namespace: str | None = None
 ) -> ErasureResult:
     """Delete a user's sessions, memories and per-user summaries (one namespace, or all).
 
     Raises:
         Forbidden: the caller's credentials do not cover this user (or namespace).
     """
-    namespace, _ = tenancy.scope(namespace, user_id, f"Erasing user {user_id!r}")
+    namespace, _ = tenancy.scope(
+        namespace=namespace, user_id=user_id, what=f"Erasing user {user_id!r}"
+    )
     sessions = memories = 0
     for _ in range(ROUNDS):
         refs = await resources.working.owned_by(user_id, namespace)
         sessions += await resources.working.delete_many(refs)
-        records = await records_in_scope(resources, scope_filter(namespace, user_id))
+        records = await records_in_scope(
+            resources, scope_filter(namespace=namespace, user_id=user_id)
+        )
         if records:
             memories += await delete_memories(resources, [r.id for r in records])
         if not refs and not records:
             break
-    summaries = await _summaries_of(resources, user_id, namespace)
+    summaries = await _summaries_of(resources, user_id=user_id, namespace=namespace)
     return ErasureResult(sessions, memories, summaries)

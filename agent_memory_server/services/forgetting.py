@@ -127,13 +127,13 @@ async def _candidates(
 async def forget(
     resources: Resources,
     policy: ForgetPolicy,
+    *,
     namespace: str | None = None,
     user_id: str | None = None,
     session_id: str | None = None,
     limit: int | None = None,
     dry_run: bool = False,
     pinned_ids: Sequence[str] = (),
-    *,
     budget_per_owner: bool = False,
     now: datetime | None = None,
 ) -> ForgetResult:
@@ -146,8 +146,10 @@ async def forget(
         budget_per_owner: apply the budget to each (namespace, user_id) on its own.
         now: the time ages are measured from (default: the current time).
     """
-    namespace, user_id = tenancy.scope(namespace, user_id, "Forgetting")
-    records = await records_in_scope(resources, scope_filter(namespace, user_id, session_id))
+    namespace, user_id = tenancy.scope(namespace=namespace, user_id=user_id, what="Forgetting")
+    records = await records_in_scope(
+        resources, scope_filter(namespace=namespace, user_id=user_id, session_id=session_id)
+    )
     candidates = await _candidates(resources, records, policy, set(pinned_ids))
     at = (now or utcnow()).timestamp()
     chosen = select_for_forgetting(policy, candidates, at, budget_per_owner)

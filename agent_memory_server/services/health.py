@@ -15,7 +15,7 @@ CHECK_TIMEOUT_SECONDS = 2.0
 async def _redis(resources: Resources) -> str:
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
-            await resources.redis.ping()
+            await resources.meta.ping()
     except TimeoutError:
         return f"no answer to PING in {CHECK_TIMEOUT_SECONDS:g} s"
     except (RedisError, OSError) as e:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from agent_memory_server.resources import Resources
 from agent_memory_server.services.long_term import content_hash
+from agent_memory_server.storage.dedup import HashPointer
 from agent_memory_server.storage.schema import VectorIndexParams
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ async def rebuild_index(resources: Resources, progress: Progress | None = None) 
         done += len(records)
         if progress is not None:
             progress(done, len(ids))
-    await resources.redis.set(resources.keys.embedder_info, resources.embedder.name)
+    await resources.meta.set_embedder_name(resources.embedder.name)
     return done
 
 
@@ -57,13 +58,7 @@ async def _backfill_hashes(resources: Resources) -> None:
             vectors = await store.get_vectors([r.id for r in missing])
             rows = [(r, v) for r, v in zip(missing, vectors, strict=True) if v is not None]
             await store.upsert(rows)
-        await store.claim_hashes(
-            [
-                (resources.keys.memory_hash(r.namespace, r.user_id, r.memory_hash), r.id)
-                for r in records
-                if r.memory_hash
-            ]
-        )
+        await store.claim_hashes([(HashPointer.of(r), r.id) for r in records if r.memory_hash])
 
 
 MIGRATIONS: list[tuple[int, str, Callable[[Resources], Awaitable[None]]]] = [
@@ -73,14 +68,13 @@ MIGRATIONS: list[tuple[int, str, Callable[[Resources], Awaitable[None]]]] = [
 
 async def migrate(resources: Resources, report: Callable[[str], None] | None = None) -> int:
     """Apply the migrations above the stored schema version, recording each; returns the version."""
-    raw = await resources.redis.get(resources.keys.schema_version)
-    version = int(raw) if raw is not None else 0
+    version = await resources.meta.schema_version()
     for number, title, step in MIGRATIONS:
         if number <= version:
             continue
         if report is not None:
             report(f"migration {number}: {title}")
         await step(resources)
-        await resources.redis.set(resources.keys.schema_version, number)
+        await resources.meta.set_schema_version(number)
         version = number
     return version

@@ -21,6 +21,7 @@ from agent_memory_server.resources import Resources
 from agent_memory_server.services import redaction, tenancy
 from agent_memory_server.services.enrichment import enrich, needs_enrichment
 from agent_memory_server.services.scheduler import schedule_after_write
+from agent_memory_server.storage.dedup import HashPointer
 
 _SPACE = re.compile(r"\s+")
 
@@ -28,11 +29,6 @@ _SPACE = re.compile(r"\s+")
 def content_hash(text: str) -> str:
     """Hash of the text as a person reads it: case and spacing do not matter."""
     return hashlib.sha256(_SPACE.sub(" ", text).strip().casefold().encode()).hexdigest()
-
-
-def _pointer(resources: Resources, record: MemoryRecord) -> str:
-    assert record.memory_hash is not None
-    return resources.keys.memory_hash(record.namespace, record.user_id, record.memory_hash)
 
 
 async def create_memories(
@@ -52,8 +48,8 @@ async def create_memories(
     now = utcnow()
     prepared = []
     for r in redaction.records(resources.settings, records):
-        namespace, user_id = tenancy.own(r.namespace, r.user_id)
-        tenancy.check(namespace, user_id, f"Memory {r.id!r}")
+        namespace, user_id = tenancy.own(namespace=r.namespace, user_id=r.user_id)
+        tenancy.check(namespace=namespace, user_id=user_id, what=f"Memory {r.id!r}")
         prepared.append(
             r.model_copy(
                 update={
@@ -66,16 +62,18 @@ async def create_memories(
     previous = await store.get_many([r.id for r in prepared])
     for old in previous:  # an upsert replaces: the replaced record must be the caller's too
         if old is not None:
-            tenancy.check_replace(old.namespace, old.user_id, f"Memory {old.id!r}")
+            tenancy.check_replace(
+                namespace=old.namespace, user_id=old.user_id, what=f"Memory {old.id!r}"
+            )
     keep: list[MemoryRecord] = []
-    repoint: list[tuple[str, str]] = []
+    repoint: list[tuple[HashPointer, str]] = []
     if deduplicate:
-        seen: set[str] = set()
-        holders = await store.claim_hashes([(_pointer(resources, r), r.id) for r in prepared])
+        seen: set[HashPointer] = set()
+        holders = await store.claim_hashes([(HashPointer.of(r), r.id) for r in prepared])
         others = [h for h, r in zip(holders, prepared, strict=True) if h not in (None, r.id)]
         alive = dict(zip(others, await store.exists(others), strict=True))
         for record, holder in zip(prepared, holders, strict=True):
-            pointer = _pointer(resources, record)
+            pointer = HashPointer.of(record)
             held_by_other = holder not in (None, record.id) and alive[holder or ""]
             if pointer in seen or held_by_other:
                 continue  # the same text for the same owner is already stored
@@ -85,17 +83,15 @@ async def create_memories(
             keep.append(record)
     else:
         keep = list(prepared)
-        repoint = [(_pointer(resources, r), r.id) for r in keep]
+        repoint = [(HashPointer.of(r), r.id) for r in keep]
     await store.set_pointers(repoint)
     for old in previous:
         if (
             old is not None
             and old.memory_hash
-            and all(
-                _pointer(resources, old) != _pointer(resources, r) for r in keep if r.id == old.id
-            )
+            and all(HashPointer.of(old) != HashPointer.of(r) for r in keep if r.id == old.id)
         ):
-            await store.drop_pointer(_pointer(resources, old), old.id)
+            await store.drop_pointer(HashPointer.of(old), old.id)
     if not keep:
         return keep
     vectors = await resources.embedder.embed([r.text for r in keep])
@@ -119,10 +115,10 @@ async def refused_records(
     owners = await resources.long_term.owners([r.id for r in records])
     refused = []
     for record, owner in zip(records, owners, strict=True):
-        namespace, user_id = tenancy.own(record.namespace, record.user_id)
-        if not tenancy.allowed(namespace, user_id):
+        namespace, user_id = tenancy.own(namespace=record.namespace, user_id=record.user_id)
+        if not tenancy.allowed(namespace=namespace, user_id=user_id):
             refused.append((record, f"it names {namespace=!r}, {user_id=!r}"))
-        elif owner is not None and not tenancy.allowed(*owner):
+        elif owner is not None and not tenancy.allowed(namespace=owner[0], user_id=owner[1]):
             refused.append((record, "its id is not available to these credentials"))
     return refused
 
@@ -130,7 +126,7 @@ async def refused_records(
 async def get_memory(resources: Resources, memory_id: str) -> MemoryRecord:
     """The record; another tenant's is answered as a missing one."""
     (record,) = await resources.long_term.get_many([memory_id])
-    if record is None or not tenancy.allowed(record.namespace, record.user_id):
+    if record is None or not tenancy.allowed(namespace=record.namespace, user_id=record.user_id):
         raise NotFound(f"Memory {memory_id!r} not found")
     return record
 
@@ -158,7 +154,9 @@ async def edit_memory(
             for err in e.errors(include_url=False, include_input=False)
         )
         raise InvalidRequest(f"The edit would make an invalid memory: {problems}") from e
-    tenancy.check(edited.namespace, edited.user_id, f"The edited memory {memory_id!r}")
+    tenancy.check(
+        namespace=edited.namespace, user_id=edited.user_id, what=f"The edited memory {memory_id!r}"
+    )
     edited.memory_hash = content_hash(edited.text)
     if "text" in changed:
         vector = (await resources.embedder.embed([edited.text]))[0]
@@ -167,8 +165,8 @@ async def edit_memory(
         vector = (
             stored if stored is not None else (await resources.embedder.embed([edited.text]))[0]
         )
-    await resources.long_term.drop_pointer(_pointer(resources, record), record.id)
-    await resources.long_term.set_pointers([(_pointer(resources, edited), edited.id)])
+    await resources.long_term.drop_pointer(HashPointer.of(record), record.id)
+    await resources.long_term.set_pointers([(HashPointer.of(edited), edited.id)])
     await resources.long_term.upsert([(edited, vector)])
     return edited
 
@@ -178,12 +176,12 @@ async def delete_memories(resources: Resources, ids: Sequence[str]) -> int:
     records = [
         r
         for r in await resources.long_term.get_many(ids)
-        if r is not None and tenancy.allowed(r.namespace, r.user_id)
+        if r is not None and tenancy.allowed(namespace=r.namespace, user_id=r.user_id)
     ]
     deleted = await resources.long_term.delete([r.id for r in records])
     for record in records:
         if record.memory_hash:
-            await resources.long_term.drop_pointer(_pointer(resources, record), record.id)
+            await resources.long_term.drop_pointer(HashPointer.of(record), record.id)
     return deleted
 
 

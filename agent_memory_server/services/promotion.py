@@ -43,7 +43,7 @@ class ProcessResult:
 
 
 def carried_memories(
-    memories: Sequence[MemoryRecord], namespace: str | None, user_id: str | None, session_id: str
+    memories: Sequence[MemoryRecord], *, namespace: str | None, user_id: str | None, session_id: str
 ) -> list[MemoryRecord]:
     """A session's memories as long-term records: its namespace, user and id unless they say
     otherwise."""
@@ -58,7 +58,11 @@ def carried_memories(
 
 
 def message_records(
-    messages: Sequence[MemoryMessage], namespace: str | None, user_id: str | None, session_id: str
+    messages: Sequence[MemoryMessage],
+    *,
+    namespace: str | None,
+    user_id: str | None,
+    session_id: str,
 ) -> list[MemoryRecord]:
     """A session's messages as `message` records (INDEX_MESSAGES), each under its own id."""
     return [
@@ -86,7 +90,7 @@ def _status(state: str, error: str | None = None) -> dict[str, str | None]:
 
 
 async def process_session(
-    resources: Resources, namespace: str | None, session_id: str
+    resources: Resources, *, namespace: str | None, session_id: str
 ) -> ProcessResult:
     """Promote, index and extract what the session holds that is not in long-term memory yet.
 
@@ -99,11 +103,18 @@ async def process_session(
     if raw is None or not resources.settings.long_term_memory:
         return result
     session = StoredWorkingMemory.model_validate(raw)
-    owner = (session.namespace, session.user_id, session.session_id)
 
     pending = [m for m in session.memories if m.persisted_at is None]
     if pending:
-        records = await _writable(resources, carried_memories(pending, *owner))
+        records = await _writable(
+            resources,
+            carried_memories(
+                pending,
+                namespace=session.namespace,
+                user_id=session.user_id,
+                session_id=session.session_id,
+            ),
+        )
         stored = await create_memories(resources, records, deduplicate=True, enrich_now=True)
         await merge_near_duplicates(resources, [r.id for r in stored])
         await resources.working.mark(
@@ -114,7 +125,15 @@ async def process_session(
     if resources.settings.index_messages:
         unindexed = [m for m in session.messages if m.persisted_at is None]
         if unindexed:
-            records = await _writable(resources, message_records(unindexed, *owner))
+            records = await _writable(
+                resources,
+                message_records(
+                    unindexed,
+                    namespace=session.namespace,
+                    user_id=session.user_id,
+                    session_id=session.session_id,
+                ),
+            )
             written = {r.id for r in records}
             await create_memories(resources, records, deduplicate=False, enrich_now=True)
             await resources.working.mark(

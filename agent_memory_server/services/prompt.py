@@ -60,7 +60,11 @@ async def memory_prompt(resources: Resources, request: MemoryPromptRequest) -> M
         window = Window(session.model_name, session.context_window_max)
         try:
             wm = await get_session(
-                resources, session.session_id, session.namespace, session.user_id, window
+                resources,
+                session.session_id,
+                namespace=session.namespace,
+                user_id=session.user_id,
+                window=window,
             )
         except NotFound:
             wm = None

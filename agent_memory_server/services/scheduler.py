@@ -18,6 +18,7 @@ from typing import Any
 
 from docket import Execution
 
+from agent_memory_server.errors import ConfigurationError
 from agent_memory_server.models.common import utcnow
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import tenancy
@@ -41,10 +42,18 @@ async def enqueue(
     return execution
 
 
+def check_registered(resources: Resources, task: str) -> None:
+    """Raises ConfigurationError unless `task` is in this server's task collection."""
+    if task not in resources.docket.tasks:
+        raise ConfigurationError(
+            f"the task {task!r} is not registered with this server's task collection"
+        )
+
+
 async def schedule_summarization(resources: Resources, ref: SessionRef) -> None:
     """Queue one summarization per session; a repeat while one is queued is a no-op."""
     when = utcnow() + timedelta(seconds=resources.settings.summarization_debounce_seconds)
-    key = resources.keys.summarization_task(ref.namespace, ref.session_id)
+    key = resources.working.summarization_task_key(ref)
     await enqueue(resources, "summarize_working_memory", ref.namespace, ref.session_id,
                   key=key, when=when)  # fmt: skip
 
@@ -55,7 +64,7 @@ async def schedule_after_write(resources: Resources, ids: list[str], deduplicate
 
 
 async def schedule_session_processing(
-    resources: Resources, ref: SessionRef, user_id: str | None
+    resources: Resources, ref: SessionRef, *, user_id: str | None
 ) -> None:
     """Promotion and extraction of a session, debounced per namespace + user + session and
     caller (writes by different callers are never merged into one run under one of them).

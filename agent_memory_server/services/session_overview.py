@@ -32,11 +32,11 @@ def _overview(resources: Resources, row: dict[str, Any]) -> SessionOverview:
 
 
 async def session_overview(
-    resources: Resources, namespace: str | None, user_id: str | None, offset: int, limit: int
+    resources: Resources, *, namespace: str | None, user_id: str | None, offset: int, limit: int
 ) -> SessionOverviewList:
     """A page of sessions, most recently updated first, and the total."""
-    namespaces = tenancy.namespaces_to_list(namespace)
-    _, own_user = tenancy.own(None, None)
+    namespaces = tenancy.namespaces_to_list(namespace=namespace)
+    _, own_user = tenancy.own(namespace=None, user_id=None)
     if namespaces == [] or (own_user is not None and user_id not in (None, own_user)):
         return SessionOverviewList(sessions=[], total=0)  # another tenant's: nothing to list
     rows, total = await resources.working.overview(namespaces, user_id or own_user, offset, limit)

@@ -12,12 +12,12 @@ import logging
 from collections.abc import Mapping
 from datetime import timedelta
 
-from agent_memory_server.errors import ConfigurationError, MemoryServerError, NotFound
+from agent_memory_server.errors import MemoryServerError, NotFound
 from agent_memory_server.models.common import utcnow
 from agent_memory_server.models.summary_views import Task, TaskStatus
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import tenancy
-from agent_memory_server.services.scheduler import enqueue
+from agent_memory_server.services.scheduler import check_registered, enqueue
 from agent_memory_server.services.summary_views import get_view, list_views, refresh_view
 from agent_memory_server.storage.summary_views import SummaryViewStore
 
@@ -25,10 +25,6 @@ logger = logging.getLogger(__name__)
 
 RUN_TASK = "run_summary_view_task"
 TASK_TTL = timedelta(days=7)  # finished tasks are kept this long
-
-
-def _store(resources: Resources) -> SummaryViewStore:
-    return SummaryViewStore(resources.redis, resources.keys)
 
 
 def _now() -> str:
@@ -40,12 +36,9 @@ async def start_run(resources: Resources, view_id: str, force: bool) -> Task:
     """Record a pending task and queue the full run of the view."""
     tenancy.require_unbound("Summary views and their tasks")
     await get_view(resources, view_id)
-    if RUN_TASK not in resources.docket.tasks:
-        raise ConfigurationError(
-            f"the task {RUN_TASK!r} is not registered with this server's task collection"
-        )
+    check_registered(resources, RUN_TASK)
     task = Task(view_id=view_id, force=force)
-    await _store(resources).put_task(task.id, task.model_dump(mode="json"))
+    await resources.summary_views.put_task(task.id, task.model_dump(mode="json"))
     await enqueue(resources, RUN_TASK, task.id, view_id, key=task.id)
     return task
 
@@ -58,7 +51,7 @@ async def refresh_continuous_views(resources: Resources) -> list[Task]:
 
 async def get_task(resources: Resources, task_id: str) -> Task:
     tenancy.require_unbound("Summary views and their tasks")
-    doc = await _store(resources).get_task(task_id)
+    doc = await resources.summary_views.get_task(task_id)
     if doc is None:
         raise NotFound(f"Task {task_id!r} not found")
     return Task.model_validate(doc)
@@ -73,7 +66,7 @@ async def execute_run(
     the still-running task and raised for the queue to retry; on the last attempt, or for a
     failure no retry can fix (the view was deleted), the task fails with the reason.
     """
-    store = _store(resources)
+    store = resources.summary_views
     task = await store.get_task(task_id)
     if task is None:
         logger.warning("summary view task %s has no record (expired?); nothing to run", task_id)

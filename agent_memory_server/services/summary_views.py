@@ -53,7 +53,6 @@ from agent_memory_server.storage.filters import (
     tag_expression,
 )
 from agent_memory_server.storage.keys import partition_digest
-from agent_memory_server.storage.summary_views import SummaryViewStore
 
 logger = logging.getLogger(__name__)
 
@@ -74,30 +73,26 @@ DEFAULT_PROMPT = (
 )
 
 
-def _store(resources: Resources) -> SummaryViewStore:
-    return SummaryViewStore(resources.redis, resources.keys)
-
-
 # --- views -------------------------------------------------------------------------------
 
 
 async def create_view(resources: Resources, request: CreateSummaryViewRequest) -> SummaryView:
     tenancy.require_unbound("Summary views")
     view = SummaryView.model_validate(request.model_dump())
-    await _store(resources).put_view(view.id, view.model_dump(mode="json"))
+    await resources.summary_views.put_view(view.id, view.model_dump(mode="json"))
     return view
 
 
 async def list_views(resources: Resources) -> list[SummaryView]:
     """Every view, oldest first."""
     tenancy.require_unbound("Summary views")
-    docs = await _store(resources).list_views()
+    docs = await resources.summary_views.list_views()
     return sorted((SummaryView.model_validate(d) for d in docs), key=lambda v: (v.created_at, v.id))
 
 
 async def get_view(resources: Resources, view_id: str) -> SummaryView:
     tenancy.require_unbound("Summary views")
-    doc = await _store(resources).get_view(view_id)
+    doc = await resources.summary_views.get_view(view_id)
     if doc is None:
         raise NotFound(f"Summary view {view_id!r} not found")
     return SummaryView.model_validate(doc)
@@ -106,7 +101,7 @@ async def get_view(resources: Resources, view_id: str) -> SummaryView:
 async def delete_view(resources: Resources, view_id: str) -> None:
     """Delete a view and its stored partition results."""
     tenancy.require_unbound("Summary views")
-    if not await _store(resources).delete_view(view_id):
+    if not await resources.summary_views.delete_view(view_id):
         raise NotFound(f"Summary view {view_id!r} not found")
 
 
@@ -247,7 +242,7 @@ async def _compute(
         total_memories=total, computed_at=utcnow(),
     )  # fmt: skip
     doc = {**result.model_dump(mode="json"), "fingerprint": fingerprint}
-    if not await _store(resources).put_partition(view.id, partition_digest(group), doc):
+    if not await resources.summary_views.put_partition(view.id, partition_digest(group), doc):
         raise NotFound(f"Summary view {view.id!r} was deleted while it was being computed")
     return result
 
@@ -285,7 +280,7 @@ async def list_partitions(
     """Stored partition results of a view whose group has the selector's values."""
     tenancy.require_unbound("Summary views")
     await get_view(resources, view_id)
-    docs = await _store(resources).list_partitions(view_id)
+    docs = await resources.summary_views.list_partitions(view_id)
     results = [SummaryViewPartitionResult.model_validate(d) for d in docs]
     chosen = [r for r in results if all(r.group.get(f) == v for f, v in selector.items())]
     return sorted(chosen, key=lambda r: sorted(r.group.items()))
@@ -297,7 +292,7 @@ async def refresh_view(resources: Resources, view: SummaryView, force: bool) -> 
     Without `force`, a partition whose memories (and summarizer) did not change since its
     stored result keeps that result. Results of partitions that no longer exist are removed.
     """
-    store = _store(resources)
+    store = resources.summary_views
     found = await _partitions(resources, view)
     computed = 0
 

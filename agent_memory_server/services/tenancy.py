@@ -90,7 +90,7 @@ def _describe(namespace: str | None, user_id: str | None) -> str:
     return f"namespace {namespace!r}, user {user_id!r}"
 
 
-def allowed(namespace: str | None, user_id: str | None) -> bool:
+def allowed(*, namespace: str | None, user_id: str | None) -> bool:
     """May the caller see an object of this namespace and user?"""
     p = current()
     if p is None:
@@ -100,9 +100,9 @@ def allowed(namespace: str | None, user_id: str | None) -> bool:
     return p.user_id is None or user_id == p.user_id
 
 
-def check(namespace: str | None, user_id: str | None, what: str) -> None:
+def check(*, namespace: str | None, user_id: str | None, what: str) -> None:
     """Forbidden unless the caller's credentials cover the tenant it named for `what`."""
-    if not allowed(namespace, user_id):
+    if not allowed(namespace=namespace, user_id=user_id):
         p = current()
         assert p is not None
         raise Forbidden(
@@ -111,16 +111,16 @@ def check(namespace: str | None, user_id: str | None, what: str) -> None:
         )
 
 
-def check_replace(namespace: str | None, user_id: str | None, what: str) -> None:
+def check_replace(*, namespace: str | None, user_id: str | None, what: str) -> None:
     """Forbidden unless the caller may replace a stored `what` of this tenant; the message
     does not name the owner."""
-    if not allowed(namespace, user_id):
+    if not allowed(namespace=namespace, user_id=user_id):
         p = current()
         assert p is not None
         raise Forbidden(f"{what} cannot be written with the credentials of {p.name!r}")
 
 
-def owner_to_see(namespace: str | None, user_id: str | None) -> tuple[bool, str | None]:
+def owner_to_see(*, namespace: str | None, user_id: str | None) -> tuple[bool, str | None]:
     """What `check`, and a match on `user_id` when given, ask of an object of `namespace`:
     whether one can pass at all, and the user it must belong to (None: any)."""
     p = current()
@@ -132,7 +132,7 @@ def owner_to_see(namespace: str | None, user_id: str | None) -> tuple[bool, str 
     return True, next(iter(owners), None)
 
 
-def own(namespace: str | None, user_id: str | None) -> tuple[str | None, str | None]:
+def own(*, namespace: str | None, user_id: str | None) -> tuple[str | None, str | None]:
     """The namespace and user of a write or scoped operation: defaults from a bound caller.
 
     A caller bound to one namespace (or user) gets it when none is named.
@@ -147,13 +147,15 @@ def own(namespace: str | None, user_id: str | None) -> tuple[str | None, str | N
     return namespace, user_id
 
 
-def scope(namespace: str | None, user_id: str | None, what: str) -> tuple[str | None, str | None]:
+def scope(
+    *, namespace: str | None, user_id: str | None, what: str
+) -> tuple[str | None, str | None]:
     """`own`, then checked: a bound caller's scope must name its own tenant."""
-    namespace, user_id = own(namespace, user_id)
+    namespace, user_id = own(namespace=namespace, user_id=user_id)
     p = current()
     if p is not None and p.namespaces is not None and namespace is None:
         raise Forbidden(f"{what}: name one of your namespaces ({', '.join(sorted(p.namespaces))})")
-    check(namespace, user_id, what)
+    check(namespace=namespace, user_id=user_id, what=what)
     return namespace, user_id
 
 
@@ -175,7 +177,7 @@ def confine(where: FilterExpression | None) -> FilterExpression | None:
     return combined
 
 
-def namespaces_to_list(namespace: str | None) -> Sequence[str] | None:
+def namespaces_to_list(*, namespace: str | None) -> Sequence[str] | None:
     """The namespaces a listing may cover: the named one, or all of a bound caller's.
 
     An empty list when the named one is not the caller's (the listing is empty).

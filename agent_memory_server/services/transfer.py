@@ -23,6 +23,7 @@ from agent_memory_server.models.memory_record import ExportedMemoryRecord, Memor
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import redaction
 from agent_memory_server.services.long_term import content_hash
+from agent_memory_server.storage.dedup import HashPointer
 
 PAGE = 128
 MAX_REPORTED = 20
@@ -47,6 +48,7 @@ def to_line(record: MemoryRecord) -> str:
 
 async def export_records(
     resources: Resources,
+    *,
     namespace: str | None = None,
     user_id: str | None = None,
     progress: Progress | None = None,
@@ -138,9 +140,8 @@ async def _store(resources: Resources, records: list[ExportedMemoryRecord]) -> N
     """Upsert records as they are, with new vectors, their dedup pointers and no access stats."""
     store = resources.long_term
 
-    def pointer(record: MemoryRecord) -> str:
-        digest = record.memory_hash or content_hash(record.text)
-        return resources.keys.memory_hash(record.namespace, record.user_id, digest)
+    def pointer(record: MemoryRecord) -> HashPointer:
+        return HashPointer.of(record, record.memory_hash or content_hash(record.text))
 
     redacted = redaction.records(resources.settings, records)  # like every write
     rows = [r.model_copy(update={"memory_hash": content_hash(r.text)}) for r in redacted]

@@ -27,7 +27,6 @@ from agent_memory_server.models.working_memory import (
     StoredWorkingMemory,
     WorkingMemory,
     WorkingMemoryResponse,
-    dump,
 )
 from agent_memory_server.providers.token_counts import TiktokenCounter, context_window
 from agent_memory_server.resources import Resources
@@ -55,19 +54,19 @@ class Window:
 
 
 async def resolve(
-    resources: Resources, session_id: str, namespace: str | None, user_id: str | None
+    resources: Resources, session_id: str, *, namespace: str | None, user_id: str | None
 ) -> SessionRef:
     """Find an existing session by id, namespace if given, and owner if given.
 
     A caller bound to a tenant finds its own sessions; another tenant's is not found.
     """
-    namespace, owner = tenancy.own(namespace, user_id)
+    namespace, owner = tenancy.own(namespace=namespace, user_id=user_id)
     if namespace is not None:
         ref = resources.working.ref(namespace, session_id)
-        _check_found(ref, user_id, await resources.working.fields(ref, "user_id"))
+        _check_found(ref, user_id=user_id, found=await resources.working.fields(ref, "user_id"))
         return ref
     found = await resources.working.find(session_id, owner)
-    refs = [r for r in found if tenancy.allowed(r.namespace, owner)]
+    refs = [r for r in found if tenancy.allowed(namespace=r.namespace, user_id=owner)]
     if not refs:
         raise NotFound(f"Session {session_id!r} not found")
     if len(refs) > 1:
@@ -78,12 +77,12 @@ async def resolve(
     return refs[0]
 
 
-def _check_found(ref: SessionRef, user_id: str | None, found: dict[str, Any] | None) -> None:
+def _check_found(ref: SessionRef, *, user_id: str | None, found: dict[str, Any] | None) -> None:
     """A session read by namespace and id must be the caller's tenant's, and user_id's
     (another tenant's is answered as a missing one)."""
     if (
         found is None
-        or not tenancy.allowed(ref.namespace, found.get("user_id"))
+        or not tenancy.allowed(namespace=ref.namespace, user_id=found.get("user_id"))
         or (user_id is not None and found.get("user_id") != user_id)
     ):
         raise _not_found(ref)
@@ -94,24 +93,24 @@ def _not_found(ref: SessionRef) -> NotFound:
 
 
 async def _read(
-    resources: Resources, session_id: str, namespace: str | None, user_id: str | None,
+    resources: Resources, session_id: str, *, namespace: str | None, user_id: str | None,
     now: datetime, touch: bool,
 ) -> tuple[SessionRef, WorkingMemoryResponse]:  # fmt: skip
     """`resolve` and the session, read in one step with the record of its access (when
     `touch`, and only if the caller may read it)."""
-    known, _ = tenancy.own(namespace, user_id)
+    known, _ = tenancy.own(namespace=namespace, user_id=user_id)
     if known is None:
-        ref = await resolve(resources, session_id, namespace, user_id)
+        ref = await resolve(resources, session_id, namespace=namespace, user_id=user_id)
         raw = await resources.working.read(ref, now, touch)
     else:
         ref = resources.working.ref(known, session_id)
-        readable, owner = tenancy.owner_to_see(known, user_id)
+        readable, owner = tenancy.owner_to_see(namespace=known, user_id=user_id)
         raw = await resources.working.read(ref, now, touch and readable, owner)
     if raw is None:
         raise _not_found(ref)
     session = WorkingMemoryResponse.model_validate_json(raw, context=STORED)
     if known is not None:
-        _check_found(ref, user_id, {"user_id": session.user_id})
+        _check_found(ref, user_id=user_id, found={"user_id": session.user_id})
     return ref, session
 
 
@@ -171,6 +170,7 @@ def _count(counter: TiktokenCounter, messages: list[MemoryMessage], context: str
 async def get_session(
     resources: Resources,
     session_id: str,
+    *,
     namespace: str | None,
     user_id: str | None,
     window: Window,
@@ -180,7 +180,14 @@ async def get_session(
         requested, refused = window.tokens(), None
     except InvalidRequest as e:
         requested, refused = None, e
-    ref, session = await _read(resources, session_id, namespace, user_id, utcnow(), refused is None)
+    ref, session = await _read(
+        resources,
+        session_id,
+        namespace=namespace,
+        user_id=user_id,
+        now=utcnow(),
+        touch=refused is None,
+    )
     if refused is not None:  # after the read (a missing session is a 404 first), untouched
         raise refused
     stored = session.context_window_max
@@ -198,16 +205,17 @@ async def put_session(
     resources: Resources,
     session_id: str,
     body: WorkingMemory,
+    *,
     namespace: str | None,
     user_id: str | None,
     window: Window,
 ) -> WorkingMemoryResponse:
     """Replace a session (creating it if needed) and summarize later if it grew too long."""
     check_message_count(resources, len(body.messages))
-    _check_body(session_id, body, namespace, user_id)
+    _check_body(session_id, body, namespace=namespace, user_id=user_id)
     namespace = namespace if namespace is not None else body.namespace
     owner = user_id if user_id is not None else body.user_id
-    namespace, owner = tenancy.own(namespace, owner)
+    namespace, owner = tenancy.own(namespace=namespace, user_id=owner)
     settings = resources.settings
     if redaction.active(settings):
         body = body.model_copy(
@@ -217,17 +225,26 @@ async def put_session(
                 "memories": redaction.records(settings, body.memories),
             }
         )
-    tenancy.check(namespace, owner, f"Session {session_id!r}")
+    tenancy.check(namespace=namespace, user_id=owner, what=f"Session {session_id!r}")
     limit = window.tokens()
     ref = resources.working.ref(namespace, session_id)
     existing = await resources.working.fields(
         ref, "user_id", "context_window_max", "created_at", "created_ts"
     )
     if existing:
-        tenancy.check_replace(namespace, existing["user_id"], f"Session {session_id!r}")
+        tenancy.check_replace(
+            namespace=namespace, user_id=existing["user_id"], what=f"Session {session_id!r}"
+        )
     if existing and existing["user_id"] not in (None, owner):
         raise Conflict(f"Session {session_id!r} belongs to another user")
-    await _check_carried(resources, session_id, namespace, owner, body.memories, body.messages)
+    await _check_carried(
+        resources,
+        session_id,
+        namespace=namespace,
+        owner=owner,
+        memories=body.memories,
+        messages=body.messages,
+    )
     if limit is None and existing:
         limit = existing["context_window_max"]
     counter = resources.tokenizers.for_model(window.model_name)
@@ -246,23 +263,25 @@ async def put_session(
             {"state": "pending", "error": None, "updated_at": now.isoformat()} if pending else None
         ),
     )  # fmt: skip
-    doc = {**dump(stored, StoredWorkingMemory), "created_ts": now.timestamp()}
-    doc.update(updated_ts=now.timestamp(), model_name=window.model_name)
     stored.new_session = True
+    created = None
     if existing and existing["created_at"]:  # a replaced session keeps its creation time
         stored.new_session = False
-        doc.update(created_at=existing["created_at"], created_ts=existing["created_ts"])
+        created = (existing["created_at"], existing["created_ts"])
+    await resources.working.put(
+        ref, stored, stored.ttl_seconds, model_name=window.model_name, created=created
+    )
+    if created is not None:
         validator = WorkingMemoryResponse.__pydantic_validator__
-        validator.validate_assignment(stored, "created_at", existing["created_at"])
-    await resources.working.put(ref, doc, stored.ttl_seconds)
+        validator.validate_assignment(stored, "created_at", created[0])
     await _after_write(resources, ref, stored.tokens, window, limit, limit)
     if settings.long_term_memory:
-        await schedule_session_processing(resources, ref, owner)
+        await schedule_session_processing(resources, ref, user_id=owner)
     return _with_usage(resources, stored, limit)
 
 
 async def _check_carried(
-    resources: Resources, session_id: str, namespace: str | None, owner: str | None,
+    resources: Resources, session_id: str, *, namespace: str | None, owner: str | None,
     memories: list[MemoryRecord], messages: list[MemoryMessage],
 ) -> None:  # fmt: skip
     """Forbidden, before anything is stored, when a bound caller's session carries a record
@@ -271,9 +290,11 @@ async def _check_carried(
     principal = tenancy.current()
     if principal is None or not principal.bound:
         return
-    records = carried_memories(memories, namespace, owner, session_id)
+    records = carried_memories(memories, namespace=namespace, user_id=owner, session_id=session_id)
     if resources.settings.index_messages:
-        records += message_records(messages, namespace, owner, session_id)
+        records += message_records(
+            messages, namespace=namespace, user_id=owner, session_id=session_id
+        )
     refused = await refused_records(resources, records)
     if refused:
         record, why = refused[0]
@@ -284,7 +305,7 @@ async def _check_carried(
 
 
 def _check_body(
-    session_id: str, body: WorkingMemory, namespace: str | None, user_id: str | None
+    session_id: str, body: WorkingMemory, *, namespace: str | None, user_id: str | None
 ) -> None:
     """The body of a PUT must agree with its path and query."""
     if body.session_id is not None and body.session_id != session_id:
@@ -303,6 +324,7 @@ async def append_messages(
     resources: Resources,
     session_id: str,
     messages: list[MemoryMessage],
+    *,
     namespace: str | None,
     user_id: str | None,
     context: str | None,
@@ -311,18 +333,27 @@ async def append_messages(
 ) -> AppendResult:
     """Append atomically: concurrent appends to one session all land, in arrival order."""
     check_message_count(resources, len(messages))
-    namespace, user_id = tenancy.own(namespace, user_id)
+    namespace, user_id = tenancy.own(namespace=namespace, user_id=user_id)
     messages = redaction.messages(resources.settings, messages)
     context = redaction.text(resources.settings, context)
-    tenancy.check(namespace, user_id, f"Session {session_id!r}")
+    tenancy.check(namespace=namespace, user_id=user_id, what=f"Session {session_id!r}")
     ref = resources.working.ref(namespace, session_id)
     existing = await resources.working.fields(ref, "user_id", "context", "context_window_max")
     if existing:
-        tenancy.check_replace(namespace, existing["user_id"], f"Session {session_id!r}")
+        tenancy.check_replace(
+            namespace=namespace, user_id=existing["user_id"], what=f"Session {session_id!r}"
+        )
     if existing and existing["user_id"] not in (None, user_id) and user_id is not None:
         raise Conflict(f"Session {session_id!r} belongs to another user")
     session_owner = (existing or {}).get("user_id") or user_id
-    await _check_carried(resources, session_id, namespace, session_owner, [], messages)
+    await _check_carried(
+        resources,
+        session_id,
+        namespace=namespace,
+        owner=session_owner,
+        memories=[],
+        messages=messages,
+    )
     counter = resources.tokenizers.for_model(window.model_name)
     now = utcnow()
     ttl = ttl_seconds or resources.settings.default_ttl_seconds
@@ -331,31 +362,28 @@ async def append_messages(
         session_id=session_id, namespace=namespace, user_id=user_id, ttl_seconds=ttl,
         created_at=now, updated_at=now, last_accessed=now, context_window_max=limit,
     )  # fmt: skip
-    new_doc = {**dump(fresh), "created_ts": now.timestamp(), "updated_ts": now.timestamp()}
     tokens = _count(counter, messages, None)
     if context is not None:
         old_context = (existing or {}).get("context")
         tokens += counter.count(context) - (counter.count(old_context) if old_context else 0)
-    result = await resources.working.append(
-        ref, new_doc, [dump(m) for m in messages], tokens, context, now, ttl
-    )
+    result = await resources.working.append(ref, fresh, messages, tokens, context, now, ttl)
     # A session this append created holds the window already.
     stored = limit if result.created else (existing or {}).get("context_window_max")
     await _after_write(resources, ref, result.tokens, window, limit, stored)
     if resources.settings.long_term_memory:
-        await schedule_session_processing(resources, ref, session_owner)
+        await schedule_session_processing(resources, ref, user_id=session_owner)
     return result
 
 
 async def delete_session(
-    resources: Resources, session_id: str, namespace: str | None, user_id: str | None
+    resources: Resources, session_id: str, *, namespace: str | None, user_id: str | None
 ) -> None:
-    ref = await resolve(resources, session_id, namespace, user_id)
+    ref = await resolve(resources, session_id, namespace=namespace, user_id=user_id)
     await resources.working.delete(ref)
 
 
 async def list_sessions(
-    resources: Resources, namespace: str | None, user_id: str | None, offset: int, limit: int
+    resources: Resources, *, namespace: str | None, user_id: str | None, offset: int, limit: int
 ) -> tuple[list[str], int]:
     """Session ids, oldest first, and the total; confined to the caller's tenants."""
     if offset > MAX_LIST_OFFSET:
@@ -363,8 +391,8 @@ async def list_sessions(
             f"Offset {offset} is past the {MAX_LIST_OFFSET:,}th session, where listings stop "
             "(RediSearch's MAXSEARCHRESULTS); narrow the listing by namespace or user"
         )
-    namespaces = tenancy.namespaces_to_list(namespace)
-    _, own_user = tenancy.own(None, None)
+    namespaces = tenancy.namespaces_to_list(namespace=namespace)
+    _, own_user = tenancy.own(namespace=None, user_id=None)
     if namespaces == [] or (own_user is not None and user_id not in (None, own_user)):
         return [], 0  # another tenant's: nothing to list
     return await resources.working.list(namespaces, user_id or own_user, offset, limit)

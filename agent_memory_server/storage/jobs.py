@@ -13,6 +13,10 @@ class JobStore:
         self.redis = redis
         self.keys = keys
 
+    def task_key(self, job: str, namespace: str | None = None, user_id: str | None = None) -> str:
+        """The scheduler's task key of `job`: at most one queued run per scope."""
+        return self.keys.job_task(job, namespace, user_id)
+
     async def claim_run(self, job: str, now: float, interval_seconds: float) -> bool:
         """True (and the run is recorded) if no run of `job` started in the last
         `interval_seconds`. One atomic SET NX PX: of several workers ticking at once, exactly

@@ -18,6 +18,7 @@ from redisvl.query import CountQuery, FilterQuery, VectorRangeQuery
 from redisvl.query.filter import FilterExpression
 
 from agent_memory_server.models.memory_record import MemoryRecord
+from agent_memory_server.storage.dedup import HashPointer
 from agent_memory_server.storage.filters import text_query_string
 from agent_memory_server.storage.keys import Keys
 from agent_memory_server.storage.record_hash import (
@@ -102,11 +103,14 @@ class LongTermStore:
         self.params = params
         self.index = SearchIndex(long_term_schema(self.keys, params), redis_client=self.redis)
 
-    async def claim_hashes(self, claims: Sequence[tuple[str, str]]) -> list[str | None]:
-        """SET NX each (pointer key, id); returns the id already holding a pointer, or None."""
+    def _pointer_key(self, pointer: HashPointer) -> str:
+        return self.keys.memory_hash(pointer.namespace, pointer.user_id, pointer.digest)
+
+    async def claim_hashes(self, claims: Sequence[tuple[HashPointer, str]]) -> list[str | None]:
+        """SET NX each (pointer, id); returns the id already holding a pointer, or None."""
         async with self.redis.pipeline(transaction=False) as pipe:
-            for key, memory_id in claims:
-                pipe.set(key, memory_id, nx=True, get=True)
+            for pointer, memory_id in claims:
+                pipe.set(self._pointer_key(pointer), memory_id, nx=True, get=True)
             results = await pipe.execute()
         return [None if r is None else as_str(r) for r in results]
 
@@ -134,14 +138,21 @@ class LongTermStore:
             for found, namespace, user_id in rows
         ]
 
-    async def set_pointers(self, pointers: Sequence[tuple[str, str]]) -> None:
+    async def set_pointers(self, pointers: Sequence[tuple[HashPointer, str]]) -> None:
         async with self.redis.pipeline(transaction=False) as pipe:
-            for key, memory_id in pointers:
-                pipe.set(key, memory_id)
+            for pointer, memory_id in pointers:
+                pipe.set(self._pointer_key(pointer), memory_id)
             await pipe.execute()
 
-    async def drop_pointer(self, key: str, memory_id: str) -> None:
-        await self._drop_pointer(keys=[key], args=[memory_id])
+    async def drop_pointer(self, pointer: HashPointer, memory_id: str) -> None:
+        """Delete the pointer if it still points at `memory_id`."""
+        await self._drop_pointer(keys=[self._pointer_key(pointer)], args=[memory_id])
+
+    async def group_counts(
+        self, fields: Sequence[str], where: FilterExpression | None
+    ) -> list[tuple[dict[str, str | None], int]]:
+        """Distinct combinations of `fields` among the records matching `where`, with counts."""
+        return await group_counts(self.redis, self.index.name, fields, where)
 
     async def upsert(
         self, rows: Sequence[tuple[MemoryRecord, np.ndarray[Any, Any]]], reset_access: bool = False
@@ -339,12 +350,6 @@ class LongTermStore:
         result = await self.index.search(query.query, query_params=query.params)
         records = await self.get_many([as_str(doc.memory_id) for doc in result.docs])
         return [r for r in records if r is not None], int(result.total)
-
-    async def group_counts(
-        self, fields: Sequence[str], where: FilterExpression | None
-    ) -> list[tuple[dict[str, str | None], int]]:
-        """Distinct combinations of `fields` among the matching records, with their counts."""
-        return await group_counts(self.redis, self.index.name, fields, where)
 
     async def count(self, where: FilterExpression | None) -> int:
         total = await self.index.query(CountQuery(where if where is not None else "*"))

@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from redisvl.query import FilterQuery
 from redisvl.query.filter import FilterExpression, Tag
 
+from agent_memory_server.models.working_memory import MemoryMessage, StoredWorkingMemory, dump
 from agent_memory_server.storage.keys import Keys
 from agent_memory_server.storage.schema import working_memory_schema
 from agent_memory_server.storage.search_index import SearchIndex
@@ -103,6 +104,16 @@ def timestamps(now: datetime) -> dict[str, Any]:
     return {"updated_ts": now.timestamp(), "updated_at": now.isoformat()}
 
 
+def _document(session: StoredWorkingMemory, **extra: Any) -> dict[str, Any]:
+    """The stored JSON of a session: its fields and the indexed numeric twins of its times."""
+    return {
+        **dump(session, StoredWorkingMemory),
+        "created_ts": session.created_at.timestamp(),
+        "updated_ts": session.updated_at.timestamp(),
+        **extra,
+    }
+
+
 class WorkingMemoryStore:
     """Atomic get / put / append / fold / delete / list of sessions."""
 
@@ -121,6 +132,10 @@ class WorkingMemoryStore:
     async def create_index(self) -> None:
         if not await self.index.exists():
             await self.index.create(overwrite=False)
+
+    def summarization_task_key(self, ref: SessionRef) -> str:
+        """The scheduler's task key of a session's summarization: one pending per session."""
+        return self.keys.summarization_task(ref.namespace, ref.session_id)
 
     def ref(self, namespace: str | None, session_id: str) -> SessionRef:
         return SessionRef(namespace, session_id, self.keys.working_memory(namespace, session_id))
@@ -172,8 +187,24 @@ class WorkingMemoryStore:
         key = self.keys.session_queued(ref.namespace, user_id, ref.session_id, caller)
         await self.redis.delete(key)
 
-    async def put(self, ref: SessionRef, doc: dict[str, Any], ttl_seconds: int | None) -> None:
-        """Replace the whole session (the caller carries over its creation time)."""
+    async def put(
+        self,
+        ref: SessionRef,
+        session: StoredWorkingMemory,
+        ttl_seconds: int | None,
+        *,
+        model_name: str | None = None,
+        created: tuple[Any, Any] | None = None,
+    ) -> None:
+        """Replace the whole session.
+
+        Args:
+            model_name: the client model the session is sized by, stored beside it.
+            created: the replaced session's (created_at, created_ts) as stored, which it keeps.
+        """
+        doc = _document(session, model_name=model_name)
+        if created is not None:
+            doc.update(created_at=created[0], created_ts=created[1])
         async with self.redis.pipeline(transaction=ttl_seconds is not None) as pipe:
             pipe.json().set(ref.key, "$", doc)
             if ttl_seconds is not None:
@@ -183,19 +214,19 @@ class WorkingMemoryStore:
     async def append(
         self,
         ref: SessionRef,
-        new_doc: dict[str, Any],
-        messages: list[dict[str, Any]],
+        fresh: StoredWorkingMemory,
+        messages: Sequence[MemoryMessage],
         tokens: int,
         context: str | None,
         now: datetime,
         ttl_seconds: int | None,
     ) -> AppendResult:
-        """Append messages in one transaction; creates the session from new_doc if missing."""
+        """Append messages in one transaction; creates the session as `fresh` if missing."""
         async with self.redis.pipeline(transaction=True) as pipe:
             doc = pipe.json()
-            doc.set(ref.key, "$", new_doc, nx=True)
+            doc.set(ref.key, "$", _document(fresh), nx=True)
             if messages:
-                doc.arrappend(ref.key, "$.messages", *messages)
+                doc.arrappend(ref.key, "$.messages", *(dump(m) for m in messages))
             doc.numincrby(ref.key, "$.tokens", tokens)
             for path, value in timestamps(now).items():
                 doc.set(ref.key, f"$.{path}", value)

@@ -52,7 +52,7 @@ async def process_session(
     by = parts[3] if len(parts) > 3 else None  # a task queued before callers travelled
     await resources.working.clear_queued(ref, parts[1], by)  # later writes queue again
     with as_caller(caller):
-        await process(resources, namespace, session_id)
+        await process(resources, namespace=namespace, session_id=session_id)
 
 
 async def after_long_term_write(

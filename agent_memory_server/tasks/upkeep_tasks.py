@@ -17,7 +17,6 @@ be created with `schedule_automatic_tasks=False`, or it never finishes.
 
 from __future__ import annotations
 
-import logging
 import time
 from datetime import timedelta
 
@@ -31,8 +30,6 @@ from agent_memory_server.services.corpus_topics import model_topics
 from agent_memory_server.services.forgetting import ForgetResult, forget
 from agent_memory_server.services.scheduler import enqueue
 from agent_memory_server.tasks.context import Caller, as_caller, current_resources, default_retry
-
-logger = logging.getLogger(__name__)
 
 TICK = timedelta(minutes=1)
 COMPACTION = "compaction"
@@ -48,7 +45,7 @@ async def compact_long_term_memory(
 ) -> CompactionResult:
     """Remove duplicates and merge near-duplicates in a namespace/user scope (None = all)."""
     with as_caller(caller):
-        return await compact(resources, namespace, user_id)
+        return await compact(resources, namespace=namespace, user_id=user_id)
 
 
 async def forget_long_term_memory(
@@ -67,7 +64,8 @@ async def forget_long_term_memory(
     """Forget memories of a scope by the policy (see services/forgetting.py)."""
     with as_caller(caller):
         return await forget(
-            resources, policy, namespace, user_id, session_id, limit, dry_run, pinned_ids or [],
+            resources, policy, namespace=namespace, user_id=user_id, session_id=session_id,
+            limit=limit, dry_run=dry_run, pinned_ids=pinned_ids or [],
             budget_per_owner=budget_per_owner,
         )  # fmt: skip
 
@@ -90,21 +88,10 @@ async def model_memory_topics(
 
 
 def periodic_forget_policy(settings: Settings) -> ForgetPolicy | None:
-    """The policy of the periodic forgetting job, or None when it is off or has no rule."""
-    if not settings.forgetting_enabled:
-        return None
-    rules = {
-        "max_age_days": settings.forgetting_max_age_days,
-        "max_inactive_days": settings.forgetting_max_inactive_days,
-        "budget": settings.forgetting_budget,
-    }
-    if all(value is None for value in rules.values()):
-        logger.warning(
-            "FORGETTING_ENABLED is set but none of FORGETTING_MAX_AGE_DAYS, "
-            "FORGETTING_MAX_INACTIVE_DAYS, FORGETTING_BUDGET is: nothing is forgotten"
-        )
-        return None
-    return ForgetPolicy.model_validate(rules)
+    """The policy of the periodic forgetting job, or None when it is off or has no rule (the
+    settings warn of that when they are read)."""
+    rules = settings.forgetting_rules() if settings.forgetting_enabled else None
+    return None if rules is None else ForgetPolicy.model_validate(rules)
 
 
 async def due(perpetual: Perpetual, resources: Resources, job: str, minutes: float | None) -> bool:
@@ -128,7 +115,7 @@ async def periodic_compaction(
         perpetual, resources, COMPACTION, resources.settings.compaction_interval_minutes
     ):
         return False
-    key = resources.keys.job_task(COMPACTION)
+    key = resources.jobs.task_key(COMPACTION)
     await enqueue(resources, compact_long_term_memory, None, None, key=key)
     return True
 
@@ -147,7 +134,7 @@ async def periodic_forgetting(
     minutes = settings.forgetting_interval_minutes if policy is not None else None
     if not await due(perpetual, resources, FORGETTING, minutes) or policy is None:
         return False
-    key = resources.keys.job_task(FORGETTING)
+    key = resources.jobs.task_key(FORGETTING)
     await enqueue(resources, forget_long_term_memory, policy, key=key, budget_per_owner=True)
     return True
 

@@ -11,6 +11,7 @@ import pytest
 from redis.asyncio import Redis
 
 from agent_memory_server.services.auth import add_token
+from agent_memory_server.storage.api_tokens import TokenStore
 from agent_memory_server.storage.keys import Keys
 from tests.browser.conftest import Server, Tab, start_server, stop_server, view_of
 
@@ -20,9 +21,9 @@ SECRET_B = "Bob's locker code is 7391."
 async def _tokens(redis_url: str, prefix: str) -> tuple[str, str]:
     redis = Redis.from_url(redis_url)
     try:
-        keys = Keys(prefix)
-        admin, _ = await add_token(redis, keys, "admin")
-        alice, _ = await add_token(redis, keys, "alice", ["a"])
+        tokens = TokenStore(redis, Keys(prefix))
+        admin, _ = await add_token(tokens, "admin")
+        alice, _ = await add_token(tokens, "alice", ["a"])
         return admin, alice
     finally:
         await redis.aclose()

@@ -30,8 +30,8 @@ def _auth(token: str) -> dict[str, str]:
 async def _tokens(app: AppClient) -> tuple[str, str]:
     """An unbound admin token and one bound to namespace a / user alice."""
     r = app.resources
-    admin, _ = await add_token(r.redis, r.keys, "admin")
-    alice, _ = await add_token(r.redis, r.keys, "alice", ["a"], "alice")
+    admin, _ = await add_token(r.tokens, "admin")
+    alice, _ = await add_token(r.tokens, "alice", ["a"], user_id="alice")
     return admin, alice
 
 
@@ -190,7 +190,7 @@ async def test_expired_and_removed_tokens_are_refused(
 ) -> None:
     async with start_app(make_settings(auth_mode="token")) as app:
         r = app.resources
-        brief, record = await add_token(r.redis, r.keys, "brief", expires_in_days=1 / 86400)
+        brief, record = await add_token(r.tokens, "brief", expires_in_days=1 / 86400)
         assert record.expires_at is not None and record.expires_at - record.created_at == 1
         stored = await r.redis.keys(f"{r.keys.prefix}:auth_token:*")
         assert brief.encode() not in b"".join(stored)  # only the digest names the key
@@ -199,7 +199,7 @@ async def test_expired_and_removed_tokens_are_refused(
         await asyncio.sleep(1.1)
         late = await app.http.post("/v1/long-term-memory/search", json={}, headers=_auth(brief))
         assert late.status_code == 401
-        assert [t.name for t in await list_tokens(r.redis, r.keys)] == []
+        assert [t.name for t in await list_tokens(r.tokens)] == []
 
 
 def test_token_cli_add_list_remove(redis_url: str) -> None:

@@ -10,6 +10,7 @@ from fastmcp import Client
 from redis.asyncio import Redis
 
 from agent_memory_server.services.auth import add_token
+from agent_memory_server.storage.api_tokens import TokenStore
 from agent_memory_server.storage.keys import Keys
 from tests.support.mcp import call, error_of, kind
 
@@ -23,8 +24,8 @@ async def test_a_tenant_is_refused_another_tenants_data_over_mcp(
     url = server_process(AUTH_MODE="token", KEY_PREFIX=prefix, ENTITY_EXTRACTION="none")
     redis = Redis.from_url(redis_url)
     try:
-        admin, _ = await add_token(redis, Keys(prefix), "admin")
-        alice, _ = await add_token(redis, Keys(prefix), "alice", ["a"], "alice")
+        admin, _ = await add_token(TokenStore(redis, Keys(prefix)), "admin")
+        alice, _ = await add_token(TokenStore(redis, Keys(prefix)), "alice", ["a"], user_id="alice")
     finally:
         await redis.aclose()
     memories = [
@@ -96,7 +97,7 @@ async def test_the_standalone_mcp_server_checks_credentials_too(
     url = server_process("mcp", "--mode", "streamable-http", **env)
     redis = Redis.from_url(redis_url)
     try:
-        alice, _ = await add_token(redis, Keys(prefix), "alice", ["a"], "alice")
+        alice, _ = await add_token(TokenStore(redis, Keys(prefix)), "alice", ["a"], user_id="alice")
     finally:
         await redis.aclose()
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:

@@ -113,7 +113,7 @@ async def test_llm_failures_leave_messages_unextracted_until_a_retry_succeeds(
         await app.http.put("/v1/working-memory/s", json={"messages": CONVERSATION})
         llm_stub.state.fail_next = 1
         with pytest.raises(BackendUnavailable):
-            await process_session(resources, None, "s")
+            await process_session(resources, namespace=None, session_id="s")
         session = await _session(app)
         assert {m["discrete_memory_extracted"] for m in session["messages"]} == {"f"}
         assert session["extraction_status"]["state"] == "failed"

@@ -118,8 +118,8 @@ async def test_only_the_user_or_an_operator_may_erase(
 ) -> None:
     async with start_app(make_settings(auth_mode="token")) as app:
         r = app.resources
-        admin, _ = await add_token(r.redis, r.keys, "admin")
-        bob, _ = await add_token(r.redis, r.keys, "bob", None, "bob")
+        admin, _ = await add_token(r.tokens, "admin")
+        bob, _ = await add_token(r.tokens, "bob", None, user_id="bob")
         http = app.http
         http.headers["authorization"] = f"Bearer {admin}"
         await _seed(app)

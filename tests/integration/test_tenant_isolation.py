@@ -296,9 +296,9 @@ async def test_no_caller_reaches_another_tenant_by_any_route_or_tool(
 ) -> None:
     async with start_app(isolation_settings) as app:
         r = app.resources
-        admin_token, _ = await add_token(r.redis, r.keys, "admin")
+        admin_token, _ = await add_token(r.tokens, "admin")
         namespaces, user_id = ATTACKERS[attacker]
-        token, _ = await add_token(r.redis, r.keys, attacker, namespaces, user_id)
+        token, _ = await add_token(r.tokens, attacker, namespaces, user_id=user_id)
         admin, h = _auth(admin_token), _auth(token)
         objects = await _seed(app, admin)
         before = await _victim_state(app, admin)
@@ -335,8 +335,8 @@ async def test_a_session_carrying_another_tenants_record_is_refused_whole(
     written either, and the refusal does not name the record's owner."""
     async with start_app(isolation_settings) as app:
         r = app.resources
-        admin_token, _ = await add_token(r.redis, r.keys, "admin")
-        token, _ = await add_token(r.redis, r.keys, "att", ["ans"], None)
+        admin_token, _ = await add_token(r.tokens, "admin")
+        token, _ = await add_token(r.tokens, "att", ["ans"], user_id=None)
         await _seed(app, _auth(admin_token))
         for carried in [c for c in CARRIED if c is not CARRIED[3]]:  # [3]: vu in its own ns
             put = await app.http.put(
@@ -363,8 +363,8 @@ async def test_background_work_runs_as_the_caller_that_queued_it(
     left unpromoted: the task re-checks the tenant rules as the caller that wrote the session."""
     async with start_app(isolation_settings) as app:
         r = app.resources
-        admin_token, _ = await add_token(r.redis, r.keys, "admin")
-        token, _ = await add_token(r.redis, r.keys, "att", ["ans"], None)
+        admin_token, _ = await add_token(r.tokens, "admin")
+        token, _ = await add_token(r.tokens, "att", ["ans"], user_id=None)
         admin, h = _auth(admin_token), _auth(token)
         put = await app.http.put(
             "/v1/working-memory/att-s", headers=h,

@@ -45,7 +45,9 @@ SEARCHES = [
 async def _export(
     resources: Resources, path: Path, namespace: str | None = None, user_id: str | None = None
 ) -> list[str]:
-    lines = [to_line(r) async for r in export_records(resources, namespace, user_id)]
+    lines = [
+        to_line(r) async for r in export_records(resources, namespace=namespace, user_id=user_id)
+    ]
     await asyncio.to_thread(path.write_text, "".join(f"{line}\n" for line in lines), "utf-8")
     return [json.loads(line)["id"] for line in lines]
 

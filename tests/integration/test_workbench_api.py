@@ -114,8 +114,8 @@ async def test_bound_token_sees_only_its_tenant_in_overview_and_facets(
 ) -> None:
     async with start_app(make_settings(auth_mode="token")) as app:
         r = app.resources
-        admin, _ = await add_token(r.redis, r.keys, "admin")
-        alice, _ = await add_token(r.redis, r.keys, "alice", ["a"])
+        admin, _ = await add_token(r.tokens, "admin")
+        alice, _ = await add_token(r.tokens, "alice", ["a"])
         as_admin = {"authorization": f"Bearer {admin}"}
         as_alice = {"authorization": f"Bearer {alice}"}
         for ns in ("a", "b"):

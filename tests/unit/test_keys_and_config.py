@@ -71,7 +71,7 @@ def test_every_key_the_server_writes_is_pinned() -> None:
     builders = {
         name for name in dir(Keys) if not name.startswith("_") and name not in ("prefix", "cluster")
     }  # every public builder is pinned above: count them
-    assert len(builders) == 21, sorted(builders)
+    assert len(builders) == 27, sorted(builders)  # 6 of the cluster layout, pinned below
     assert partition_digest({"user_id": "a", "namespace": "n"}) == partition_digest(
         {"namespace": "n", "user_id": "a"}
     )
@@ -87,11 +87,14 @@ def test_cluster_keys_that_change_together_share_a_hash_tag() -> None:
         k.working_memory("n:1", "s"): "p:wm:{p:wm}:nn%3A1:s",
         k.summarization_task("n", "s"): "p:summarize:nn:s",
         k.session_queued(None, None, "s", None): "p:wm_queued:-:-:s:-",
-        k.long_term_prefix: "p:ltm:{p:ltm}:",
-        k.long_term_index: "p:ltm_idx:{p:ltm}",
-        k.long_term("m:1"): "p:ltm:{p:ltm}:m%3A1",
-        k.long_term_access("m"): "p:ltm_access:{p:ltm}:m",
-        k.memory_hash("n", None, "abc"): "p:ltm_hash:{p:ltm}:nn:-:abc",
+        # long-term memory: one hash tag and one index per namespace ('-': none)
+        k.shard_prefix("nn"): "p:ltm:{p:ltm:nn}:",
+        k.shard_index("nn"): "p:ltm_idx:{p:ltm:nn}",
+        k.shard_record("-", "m:1"): "p:ltm:{p:ltm:-}:m%3A1",
+        k.shard_access("nn", "m"): "p:ltm_access:{p:ltm:nn}:m",
+        k.memory_hash("n", None, "abc"): "p:ltm_hash:{p:ltm:nn}:nn:-:abc",
+        k.record_namespace("m:1"): "p:ltm_ns:m%3A1",
+        k.shard_markers: "p:ltm_namespaces",
         k.embedder_info: "p:ltm_embedder",
         k.auth_token("d"): "p:auth_token:{p:auth}:d",
         k.auth_token_ids: "p:auth_token_ids:{p:auth}",

@@ -20,7 +20,7 @@ PRINCIPALS = [
 def _passes(namespace: str | None, user_id: str | None, owner: str | None) -> bool:
     """What the working-memory read does with a found session owned by `owner`."""
     try:
-        tenancy.check(namespace, owner, "session")
+        tenancy.check(namespace=namespace, user_id=owner, what="session")
     except Forbidden:
         return False
     return user_id is None or owner == user_id
@@ -31,7 +31,7 @@ def test_owner_to_see_matches_check() -> None:
         PRINCIPALS, ["a", "b", None], [None, "u1", "u2"]
     ):
         with tenancy.acting_as(principal):
-            readable, required = tenancy.owner_to_see(namespace, user_id)
+            readable, required = tenancy.owner_to_see(namespace=namespace, user_id=user_id)
             for owner in (None, "u1", "u2", "u3"):
                 expected = _passes(namespace, user_id, owner)
                 predicted = readable and (required is None or owner == required)

@@ -27,7 +27,9 @@ async def list_session_overview(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> SessionOverviewList:
     """Sessions, most recently updated first: size, window usage, TTL, extraction state."""
-    return await session_overview(resources, namespace, user_id, offset, limit)
+    return await session_overview(
+        resources, namespace=namespace, user_id=user_id, offset=offset, limit=limit
+    )
 
 
 @router.post("/v1/long-term-memory/facets", response_model=FacetResponse, tags=["long-term memory"])

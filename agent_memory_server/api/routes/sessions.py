@@ -35,7 +35,9 @@ async def list_sessions(
     size: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> LegacySessionList:
     """List session ids page by page."""
-    ids, total = await service.list_sessions(resources, namespace, None, (page - 1) * size, size)
+    ids, total = await service.list_sessions(
+        resources, namespace=namespace, user_id=None, offset=(page - 1) * size, limit=size
+    )
     return LegacySessionList(sessions=ids, total=total, page=page, size=size)
 
 
@@ -50,7 +52,12 @@ async def get_memory(
 ) -> LegacyMemoryResponse:
     """Newest messages (window_size of them), the summary and the token count."""
     session = await service.get_session(
-        resources, session_id, namespace, user_id, window, window_size
+        resources,
+        session_id,
+        namespace=namespace,
+        user_id=user_id,
+        window=window,
+        recent_messages_limit=window_size,
     )
     # From the session's attributes: its messages are models already, taken as they are.
     return LegacyMemoryResponse.model_validate(session, from_attributes=True)
@@ -70,11 +77,11 @@ async def append_memory(
         resources,
         session_id,
         body.messages,
-        namespace if namespace is not None else body.namespace,
-        user_id if user_id is not None else body.user_id,
-        body.context,
-        body.ttl_seconds,
-        window,
+        namespace=namespace if namespace is not None else body.namespace,
+        user_id=user_id if user_id is not None else body.user_id,
+        context=body.context,
+        ttl_seconds=body.ttl_seconds,
+        window=window,
     )
     return AckResponse(status="ok")
 
@@ -87,5 +94,5 @@ async def delete_memory(
     user_id: UserIdQuery = None,
 ) -> AckResponse:
     """Delete the session's messages, summary and token count."""
-    await service.delete_session(resources, session_id, namespace, user_id)
+    await service.delete_session(resources, session_id, namespace=namespace, user_id=user_id)
     return AckResponse(status="ok")

@@ -45,7 +45,14 @@ async def forget_long_term_memories(
 ) -> ForgetResponse:
     """Forget memories by age, inactivity or budget; pinned ones are kept."""
     result = await forget(
-        resources, body.policy, namespace, user_id, session_id, limit, dry_run, body.pinned_ids
+        resources,
+        body.policy,
+        namespace=namespace,
+        user_id=user_id,
+        session_id=session_id,
+        limit=limit,
+        dry_run=dry_run,
+        pinned_ids=body.pinned_ids,
     )
     return ForgetResponse(**asdict(result))
 
@@ -61,8 +68,10 @@ async def compact_long_term_memories(
 ) -> Response:
     """Remove duplicate memories and merge near-duplicates of each namespace and user."""
     if dry_run:  # serialized as itself (a union response model could drop its groups)
-        return json_response(await plan_compaction(resources, namespace, user_id))
-    return json_response(CompactResponse(**asdict(await compact(resources, namespace, user_id))))
+        return json_response(await plan_compaction(resources, namespace=namespace, user_id=user_id))
+    return json_response(
+        CompactResponse(**asdict(await compact(resources, namespace=namespace, user_id=user_id)))
+    )
 
 
 @router.post("/v1/long-term-memory/topics", response_model=TopicModelResponse)

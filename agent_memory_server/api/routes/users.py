@@ -23,4 +23,6 @@ async def erase_user_data(
     namespace: Annotated[Identifier | None, Query(description="Only this namespace")] = None,
 ) -> ErasureResponse:
     """Delete a user's sessions, long-term memories and per-user summaries (GDPR erasure)."""
-    return ErasureResponse(**asdict(await erase_user(resources, user_id, namespace)))
+    return ErasureResponse(
+        **asdict(await erase_user(resources, user_id=user_id, namespace=namespace))
+    )

@@ -36,7 +36,9 @@ async def list_sessions(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> SessionListResponse:
     """List session ids, oldest first, with the total count."""
-    ids, total = await service.list_sessions(resources, namespace, user_id, offset, limit)
+    ids, total = await service.list_sessions(
+        resources, namespace=namespace, user_id=user_id, offset=offset, limit=limit
+    )
     return SessionListResponse(sessions=ids, total=total)
 
 
@@ -51,7 +53,12 @@ async def get_working_memory(
 ) -> WorkingMemoryResponse:
     """Get a session's messages, summary, data and window usage."""
     return await service.get_session(
-        resources, session_id, namespace, user_id, window, recent_messages_limit
+        resources,
+        session_id,
+        namespace=namespace,
+        user_id=user_id,
+        window=window,
+        recent_messages_limit=recent_messages_limit,
     )
 
 
@@ -65,7 +72,9 @@ async def put_working_memory(
     user_id: UserIdQuery = None,
 ) -> WorkingMemoryResponse:
     """Replace a session; summarizes in the background when it outgrows the window."""
-    return await service.put_session(resources, session_id, body, namespace, user_id, window)
+    return await service.put_session(
+        resources, session_id, body, namespace=namespace, user_id=user_id, window=window
+    )
 
 
 @router.delete("/{session_id}", response_model=AckResponse)
@@ -76,5 +85,5 @@ async def delete_working_memory(
     user_id: UserIdQuery = None,
 ) -> AckResponse:
     """Delete a session."""
-    await service.delete_session(resources, session_id, namespace, user_id)
+    await service.delete_session(resources, session_id, namespace=namespace, user_id=user_id)
     return AckResponse(status="ok")

@@ -150,7 +150,9 @@ async def compact_long_term_memories(
     Example: {"namespace": "travel", "user_id": "alice"}"""
     tenant = tenant_of(ctx)
     resources = resources_of(ctx)
-    result = await compact(resources, tenant.namespace_or(namespace), tenant.user_or(user_id))
+    result = await compact(
+        resources, namespace=tenant.namespace_or(namespace), user_id=tenant.user_or(user_id)
+    )
     return CompactResponse(**asdict(result)).model_dump(mode="json")
 
 

@@ -55,8 +55,9 @@ async def get_working_memory(
         context_window_max,
     )  # fmt: skip
     found = await service.get_session(
-        resources_of(ctx), session.session_id, session.namespace, session.user_id,
-        Window(session.model_name, session.context_window_max), recent_messages_limit,
+        resources_of(ctx), session.session_id, namespace=session.namespace, user_id=session.user_id,
+        window=Window(session.model_name, session.context_window_max),
+        recent_messages_limit=recent_messages_limit,
     )  # fmt: skip
     return found.model_dump(mode="json")
 
@@ -96,8 +97,9 @@ async def set_working_memory(
     if long_term_memory_strategy is not None:
         body["long_term_memory_strategy"] = long_term_memory_strategy
     saved = await service.put_session(
-        resources_of(ctx), session_id, WorkingMemory.model_validate(body), None, None,
-        Window(session.model_name, session.context_window_max),
+        resources_of(ctx), session_id, WorkingMemory.model_validate(body),
+        namespace=None, user_id=None,
+        window=Window(session.model_name, session.context_window_max),
     )  # fmt: skip
     return saved.model_dump(mode="json")
 

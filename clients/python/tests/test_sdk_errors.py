@@ -29,6 +29,7 @@ from agent_memory_sdk import (
 )
 from agent_memory_server.config import Settings
 from agent_memory_server.services.auth import add_token
+from agent_memory_server.storage.api_tokens import TokenStore
 from agent_memory_server.storage.embedded import EmbeddedRedis
 from agent_memory_server.storage.keys import Keys
 from tests.support.hermetic import free_port as _free_port
@@ -58,7 +59,7 @@ async def test_tokens_are_sent_and_refusals_are_typed(
     store = redis.asyncio.Redis.from_url(redis_url)
     try:
         keys = Keys(settings.key_prefix)
-        alice, _ = await add_token(store, keys, "alice", ["a"], "alice")
+        alice, _ = await add_token(TokenStore(store, keys), "alice", ["a"], user_id="alice")
     finally:
         await store.aclose()
     with serve(settings) as url:
