@@ -121,15 +121,17 @@ def record(i: int, namespaces: int, users: int, rnd: random.Random) -> MemoryRec
 
 
 async def load(
-    sharded: ShardedLongTermStore, single: LongTermStore, vecs: np.ndarray, namespaces: int
+    sharded: ShardedLongTermStore, single: LongTermStore | None, vecs: np.ndarray, namespaces: int
 ) -> tuple[float, float]:
-    """Write every record to both layouts; returns the seconds spent writing to each."""
+    """Write every record to both layouts (the cluster only when `single` is None); returns the
+    seconds spent writing to each."""
     for n in range(namespaces):  # what the store does on a namespace's first write
         await sharded.ensure_index(namespace_marker(namespace(n)))
-    await single.create_index()
+    if single is not None:
+        await single.create_index()
     users = max(1, len(vecs) // PER_USER)
     rnd = random.Random(7)
-    k_cluster, k_single = sharded.keys, single.keys
+    k_cluster = sharded.keys
     spent_cluster = spent_single = 0.0
     for first in range(0, len(vecs), BATCH):
         rows = [
@@ -145,17 +147,18 @@ async def load(
                 pipe.hset(k_cluster.shard_record(marker, r.id), mapping=mapping)  # type: ignore[arg-type]
             await pipe.execute()
         middle = time.perf_counter()
-        async with single.redis.pipeline(transaction=False) as pipe:
-            for r, mapping in rows:
-                pipe.hset(k_single.long_term(r.id), mapping=mapping)  # type: ignore[arg-type]
-            await pipe.execute()
+        if single is not None:
+            async with single.redis.pipeline(transaction=False) as pipe:
+                for r, mapping in rows:
+                    pipe.hset(single.keys.long_term(r.id), mapping=mapping)  # type: ignore[arg-type]
+                await pipe.execute()
         spent_cluster += middle - began
         spent_single += time.perf_counter() - middle
         done = first + len(rows)
         if done % 50_000 == 0 or done == len(vecs):
             print(
                 f"  {done:,} loaded: cluster {done / spent_cluster:,.0f}/s, one node "
-                f"{done / spent_single:,.0f}/s (load {load_avg()})",
+                f"{done / max(spent_single, 1e-9):,.0f}/s (load {load_avg()})",
                 flush=True,
             )
     return spent_cluster, spent_single
@@ -168,8 +171,8 @@ async def timed(call: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
 
 
 async def searches(
-    sharded: ShardedLongTermStore, single: LongTermStore, vecs: np.ndarray, namespaces: int,
-    queries: int, across: int,
+    sharded: ShardedLongTermStore, single: LongTermStore | None, vecs: np.ndarray,
+    namespaces: int, queries: int, across: int,
 ) -> None:  # fmt: skip
     rng = np.random.default_rng(11)
     picks = rng.choice(len(vecs), queries, replace=False)
@@ -190,7 +193,8 @@ async def searches(
                 where = Tag("namespace") == namespace(n)
                 scope = np.arange(n, len(vecs), namespaces)
             truth = {f"r{j}" for j in scope[np.argsort(-(vecs[scope] @ q))[:10]]}
-            for name, store in (("cluster", sharded), ("one node", single)):
+            layouts = [("cluster", sharded)] + ([("one node", single)] if single else [])
+            for name, store in layouts:
                 ms, (hits, total) = await timed(
                     lambda s=store, w=where, v=q: s.knn_with_total(v, w, 10)  # type: ignore[misc]
                 )
@@ -199,6 +203,8 @@ async def searches(
                 recalls.append(len(truth & {h.id for h in hits}) / 10)
                 rows[name] = (times, recalls, right + int(total == len(scope)))
         for name, (times, recalls, right) in rows.items():
+            if not times:
+                continue
             print(
                 f"| {label} ({count} queries) | {name} | {statistics.median(times):.2f} ms | "
                 f"{pct(times, 95):.2f} ms | {statistics.mean(recalls):.3f} | {right}/{count} | "
@@ -223,7 +229,8 @@ async def scale_run(args: argparse.Namespace, tmp: Path) -> None:
         single = LongTermStore(single_redis, Keys("scale"), PARAMS)
         began, load_at_start = time.perf_counter(), load_avg()
         print(f"{args.records:,} records in {namespaces:,} namespaces (load {load_at_start})")
-        spent_c, spent_s = await load(sharded, single, vecs, namespaces)
+        spent_c, spent_s = await load(sharded, None if args.cluster_only else single, vecs,
+                                      namespaces)  # fmt: skip
         wall = time.perf_counter() - began
         after_c = used_memory(cluster)
         cpu_c = [a - b for a, b in zip(cluster_cpu(cluster), cpu_c, strict=True)]
@@ -232,7 +239,8 @@ async def scale_run(args: argparse.Namespace, tmp: Path) -> None:
         per_node = indexes_per_node(cluster)
         print(f"\nload, {wall:.0f} s wall for both (load {load_at_start} -> {load_avg()}):")
         print(f"- cluster: {spent_c:.0f} s writing, {args.records / spent_c:,.0f} records/s")
-        print(f"- one node: {spent_s:.0f} s writing, {args.records / spent_s:,.0f} records/s")
+        rate_s = args.records / max(spent_s, 1e-9)
+        print(f"- one node: {spent_s:.0f} s writing, {rate_s:,.0f} records/s")
         print(
             f"- server CPU (INFO cpu, user+sys, all threads): cluster "
             f"{' + '.join(f'{c:.0f}' for c in cpu_c)} = {sum(cpu_c):.0f} s, "
@@ -251,7 +259,8 @@ async def scale_run(args: argparse.Namespace, tmp: Path) -> None:
             f"| one node | {namespaces} | {(after_s - before_s) / 2**20:,.0f} MiB | "
             f"{(after_s - before_s) / args.records:,.0f} |"
         )
-        await searches(sharded, single, vecs, namespaces, args.queries, args.across)
+        node_store = None if args.cluster_only else single
+        await searches(sharded, node_store, vecs, namespaces, args.queries, args.across)
         await cluster_redis.aclose()
         await single_redis.aclose()
     finally:
@@ -299,6 +308,7 @@ def main() -> None:
     parser.add_argument("--overhead", default="1,100,10000")
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--skip-overhead", action="store_true")
+    parser.add_argument("--cluster-only", action="store_true", help="no one-node copy")
     args = parser.parse_args()
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ams-cluster-scale-") as tmp:
