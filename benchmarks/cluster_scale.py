@@ -26,7 +26,9 @@ Index overhead: on a fresh cluster, empty namespace indexes created one after an
 the primaries) and create time, and a fan-out search over all of them.
 
     nice -n 10 uv run python -m benchmarks.cluster_scale [--records 100000] [--queries 200]
-        [--overhead 1,100,10000] [--skip-load] [--skip-overhead]
+        [--overhead 1,100,10000] [--skip-load] [--skip-overhead] [--cluster-only]
+
+(`--cluster-only`: no writes to the node, whose rows then read 0.)
 """
 
 from __future__ import annotations
@@ -156,9 +158,10 @@ async def load(
         spent_single += time.perf_counter() - middle
         done = first + len(rows)
         if done % 50_000 == 0 or done == len(vecs):
+            node = f", one node {done / spent_single:,.0f}/s" if single is not None else ""
             print(
-                f"  {done:,} loaded: cluster {done / spent_cluster:,.0f}/s, one node "
-                f"{done / max(spent_single, 1e-9):,.0f}/s (load {load_avg()})",
+                f"  {done:,} loaded: cluster {done / spent_cluster:,.0f}/s{node} "
+                f"(load {load_avg()})",
                 flush=True,
             )
     return spent_cluster, spent_single
