@@ -22,13 +22,13 @@ from pathlib import Path
 
 import numpy as np
 import redis as sync_redis
+from redisvl.query.filter import Tag
 
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.storage.connection import connect, keys_for
 from agent_memory_server.storage.keys import namespace_marker
 from agent_memory_server.storage.schema import VectorIndexParams
 from agent_memory_server.storage.sharded import ShardedLongTermStore
-from redisvl.query.filter import Tag
 from tests.support.cluster import LocalCluster
 
 DIM = 384
