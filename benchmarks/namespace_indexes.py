@@ -80,7 +80,7 @@ async def measure(cluster: LocalCluster, namespaces: int, records: int) -> dict[
         return out
 
     within = await timed(Tag("namespace") == names[0], 100)
-    across = await timed(None, 20 if namespaces > 1000 else 100)
+    across = await timed(None, 3 if namespaces > 1000 else 100)
     await redis.aclose()
     return {
         "namespaces": namespaces,

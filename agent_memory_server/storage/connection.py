@@ -20,6 +20,7 @@ from agent_memory_server.storage.keys import Keys
 
 REQUIRED_MODULES = {"search": "RediSearch", "ReJSON": "RedisJSON"}
 CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
+CLUSTER_SOCKET_TIMEOUT_SECONDS = 120.0
 
 
 def is_cluster_url(url: str) -> bool:
@@ -59,6 +60,10 @@ def connect(url: str) -> Redis:
         cluster = RedisCluster.from_url(
             plain, decode_responses=False, protocol=2, health_check_interval=30,
             policy_resolver=_IndexKeyedPolicies(),
+            # The cluster client's default is 5 s; a large write (a batch of records indexed
+            # into HNSW in one transaction) takes longer on a busy node. The single-server
+            # client has no read timeout; this one still notices a node that hangs.
+            socket_timeout=CLUSTER_SOCKET_TIMEOUT_SECONDS,
         )  # fmt: skip
         return cast(Redis, cluster)
     return Redis.from_url(url, decode_responses=False, health_check_interval=30)

@@ -143,6 +143,25 @@ class LocalCluster:
                     total += int(stats.get(name, {}).get("count", 0))
         return total
 
+    def _agreed(self) -> bool:
+        """Every node sees the same primaries (by port) as every node says of itself: a client
+        that reads the slot map from any node then routes right."""
+        actual = set()
+        for node in self.nodes:
+            with node.client() as client:
+                if client.execute_command("ROLE")[0] == b"master":
+                    actual.add(node.port)
+        for node in self.nodes:
+            with node.client() as client:
+                seen = {
+                    int(line.split()[1].split("@")[0].rsplit(":", 1)[1])
+                    for line in client.execute_command("CLUSTER", "NODES").decode().splitlines()
+                    if "master" in line.split()[2] and "fail" not in line.split()[2]
+                }
+            if seen != actual:
+                return False
+        return True
+
     def replica_nodes(self) -> list[Node]:
         out = []
         for node in self.nodes:
@@ -150,6 +169,12 @@ class LocalCluster:
                 if client.execute_command("ROLE")[0] == b"slave":
                     out.append(node)
         return out
+
+    def primary_of(self, replica: Node) -> Node:
+        with replica.client() as client:
+            role = client.execute_command("ROLE")
+        port = int(role[2])
+        return next(node for node in self.nodes if node.port == port)
 
     def failover(self, replica: Node) -> None:
         """Promote `replica` (CLUSTER FAILOVER: the primary pauses, the replica catches up, then
@@ -159,7 +184,9 @@ class LocalCluster:
 
         def promoted() -> bool:
             with replica.client() as c:
-                return bool(c.execute_command("ROLE")[0] == b"master") and self.is_ok()
+                if c.execute_command("ROLE")[0] != b"master":
+                    return False
+            return self.is_ok() and self._agreed()
 
         _wait(promoted, f"replica {replica.port} was not promoted")
 

@@ -4,8 +4,13 @@ and the service answers again once the cluster has settled."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from agent_memory_server.config import Settings
 from tests.conftest import AppClient
 from tests.support.cluster import LocalCluster
 
@@ -38,9 +43,31 @@ async def _writer(app: AppClient, acknowledged: list[str], stop: asyncio.Event) 
     return refused
 
 
+@pytest.fixture(scope="module")
+def own_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    """A cluster of this test's own: the session's cluster keeps its topology (after a failover
+    a fresh client was still redirected now and then)."""
+    cluster = LocalCluster(Path(tmp_path_factory.mktemp("failover"))).start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+async def app_on_own(
+    own_cluster: LocalCluster,
+    make_settings: Callable[..., Settings],
+    start_app: Callable[[Settings], Any],
+) -> AsyncIterator[AppClient]:
+    async with start_app(make_settings(redis_url=own_cluster.url)) as running:
+        yield running
+
+
 async def test_failover_loses_no_acknowledged_write(
-    app: AppClient, redis_cluster: LocalCluster
+    app_on_own: AppClient, own_cluster: LocalCluster
 ) -> None:
+    app, redis_cluster = app_on_own, own_cluster
     acknowledged: list[str] = []
     stop = asyncio.Event()
     writer = asyncio.create_task(_writer(app, acknowledged, stop))
@@ -49,6 +76,7 @@ async def test_failover_loses_no_acknowledged_write(
             break
         await asyncio.sleep(0.05)
     replica = redis_cluster.replica_nodes()[0]
+    primary = redis_cluster.primary_of(replica)
     await asyncio.to_thread(redis_cluster.failover, replica)
     written_before = len(acknowledged)
     for _ in range(200):  # the service resumes: writes are acknowledged again
@@ -69,3 +97,7 @@ async def test_failover_loses_no_acknowledged_write(
         assert listed.status_code == 200, listed.text
     found = await app.http.post("/v1/long-term-memory/search", json={"text": "", "limit": 1})
     assert found.json()["total"] == len(set(acknowledged))
+    # And back: the old primary takes its slots again, and the service still answers.
+    await asyncio.to_thread(redis_cluster.failover, primary)
+    again = await app.http.post("/v1/long-term-memory/search", json={"text": "", "limit": 1})
+    assert again.status_code == 200 and again.json()["total"] == len(set(acknowledged))
