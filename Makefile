@@ -10,7 +10,7 @@ COMPOSE_SDIST_SHA256 := d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec95
 COMPOSE := .tools/docker-compose
 
 .PHONY: install uv run worker test test-fast lint docs format bench bench-reference bench-cold-start \
-	api-fuzz clean compose-tool compose-check chromium test-ui
+	bench-cluster api-fuzz clean compose-tool compose-check chromium test-ui
 
 uv:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -78,6 +78,11 @@ bench-reference: install
 
 bench-cold-start: install
 	$(RUN) python -m benchmarks.cold_start
+
+# Scale run on a local 3-primary Redis Cluster beside one node (docs/benchmarks/cluster.md);
+# BENCH_ARGS="--records 1000000" for the 1M run (hours on a busy 2-core machine).
+bench-cluster: install
+	nice -n 10 $(RUN) python -m benchmarks.cluster_scale $(BENCH_ARGS)
 
 # Schemathesis over the OpenAPI schema against a real server: fails on any 5xx.
 api-fuzz: install
