@@ -37,6 +37,11 @@ from agent_memory_server.storage.search_index import SearchIndex
 T = TypeVar("T")
 _NAMESPACE_TAG = re.compile(r"^@namespace:\{(.*)\}$", re.DOTALL)
 _UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
+# Queries in flight at once when a search fans out over namespaces. Unbounded, a search over
+# 300 namespaces opened hundreds of connections to each node at once and redis-py failed in
+# the handshake of one ('NoneType' object has no attribute 'writelines'); a few per node
+# keep every shard busy without that.
+FAN_OUT_CONCURRENCY = 16
 
 
 def _missing_index(error: ResponseError) -> bool:
@@ -113,9 +118,12 @@ class ShardedLongTermStore(LongTermStore):
         """`run` on the index of every namespace the filter allows, concurrently (an index
         not created yet is left out)."""
 
+        limit = asyncio.Semaphore(FAN_OUT_CONCURRENCY)
+
         async def one(marker: str) -> T | None:
             try:
-                return await run(self._shard(marker))
+                async with limit:
+                    return await run(self._shard(marker))
             except ResponseError as e:
                 if _missing_index(e):
                     return None
