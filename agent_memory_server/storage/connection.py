@@ -20,7 +20,11 @@ from agent_memory_server.storage.keys import Keys
 
 REQUIRED_MODULES = {"search": "RediSearch", "ReJSON": "RedisJSON"}
 CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
-CLUSTER_SOCKET_TIMEOUT_SECONDS = 120.0
+# How long a command may wait for its reply. redis-py 8's default is 5 s, for both clients:
+# a large write (a batch of records indexed into HNSW in one transaction) or an aggregate over
+# thousands of records takes longer on a busy node, and failed as "Redis is unreachable".
+# A node that hangs is still noticed.
+SOCKET_TIMEOUT_SECONDS = 120.0
 
 
 def is_cluster_url(url: str) -> bool:
@@ -60,13 +64,12 @@ def connect(url: str) -> Redis:
         cluster = RedisCluster.from_url(
             plain, decode_responses=False, protocol=2, health_check_interval=30,
             policy_resolver=_IndexKeyedPolicies(),
-            # The cluster client's default is 5 s; a large write (a batch of records indexed
-            # into HNSW in one transaction) takes longer on a busy node. The single-server
-            # client has no read timeout; this one still notices a node that hangs.
-            socket_timeout=CLUSTER_SOCKET_TIMEOUT_SECONDS,
+            socket_timeout=SOCKET_TIMEOUT_SECONDS,
         )  # fmt: skip
         return cast(Redis, cluster)
-    return Redis.from_url(url, decode_responses=False, health_check_interval=30)
+    return Redis.from_url(
+        url, decode_responses=False, health_check_interval=30, socket_timeout=SOCKET_TIMEOUT_SECONDS
+    )
 
 
 async def check_modules(redis: Redis, url: str, *, embedded: bool) -> None:
