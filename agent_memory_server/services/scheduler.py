@@ -72,12 +72,26 @@ async def schedule_session_processing(
     While a task of the session and caller is queued and not started, a write queues nothing
     (one SET NX instead of a Docket submission and a task run per write): the queued run reads
     the session when it starts. The marker expires after QUEUED_MARKER_SECONDS, should a run
-    never start.
+    never start. A session write can set the marker itself (`queued_marker`, then
+    `enqueue_session_processing`).
     """
+    user, caller, seconds = queued_marker(user_id)
+    if await resources.working.mark_queued(ref, user, caller, seconds):
+        await enqueue_session_processing(resources, ref, user_id=user_id)
+
+
+def queued_marker(user_id: str | None) -> tuple[str | None, str | None, int]:
+    """(user_id, caller, seconds) of the session's queued-run marker for the current caller."""
     principal = tenancy.current()
-    caller = None if principal is None else principal.name
-    if not await resources.working.mark_queued(ref, user_id, caller, QUEUED_MARKER_SECONDS):
-        return
+    return user_id, None if principal is None else principal.name, QUEUED_MARKER_SECONDS
+
+
+async def enqueue_session_processing(
+    resources: Resources, ref: SessionRef, *, user_id: str | None
+) -> None:
+    """Queue the session's processing, its marker just set by this caller (cleared again if
+    the task cannot be queued)."""
+    _, caller, _ = queued_marker(user_id)
     scope = json.dumps([ref.namespace, user_id, ref.session_id, caller])
     try:
         await enqueue(resources, "process_session", scope, ref.namespace, ref.session_id)

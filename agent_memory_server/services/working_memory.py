@@ -9,6 +9,7 @@ a write naming another user is refused (409).
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,7 +36,8 @@ from agent_memory_server.services.extraction import check_custom_prompt
 from agent_memory_server.services.long_term import refused_records
 from agent_memory_server.services.promotion import carried_memories, message_records
 from agent_memory_server.services.scheduler import (
-    schedule_session_processing,
+    enqueue_session_processing,
+    queued_marker,
     schedule_summarization,
 )
 from agent_memory_server.services.summarization import budget_for
@@ -150,6 +152,24 @@ async def _after_write(
     )
     if tokens > budget.threshold:
         await schedule_summarization(resources, ref)
+
+
+async def _finish_write(
+    resources: Resources,
+    ref: SessionRef,
+    marker: tuple[str | None, str | None, int] | None,
+    after_write: Coroutine[Any, Any, None],
+) -> None:
+    """The rest of a session write, then the session's processing queued if the write set its
+    queued-run marker (`marker`; cleared again should the rest fail, so later writes queue)."""
+    try:
+        await after_write
+    except BaseException:
+        if marker is not None:
+            await resources.working.clear_queued(ref, marker[0], marker[1])
+        raise
+    if marker is not None:
+        await enqueue_session_processing(resources, ref, user_id=marker[0])
 
 
 def check_message_count(resources: Resources, count: int) -> None:
@@ -268,15 +288,19 @@ async def put_session(
     if existing and existing["created_at"]:  # a replaced session keeps its creation time
         stored.new_session = False
         created = (existing["created_at"], existing["created_ts"])
-    await resources.working.put(
-        ref, stored, stored.ttl_seconds, model_name=window.model_name, created=created
-    )
+    # The write sets the queued-run marker in the same round trip (scheduler.py).
+    marker = queued_marker(owner) if settings.long_term_memory else None
+    marked = await resources.working.put(
+        ref, stored, stored.ttl_seconds, model_name=window.model_name, created=created,
+        queued=marker,
+    )  # fmt: skip
     if created is not None:
         validator = WorkingMemoryResponse.__pydantic_validator__
         validator.validate_assignment(stored, "created_at", created[0])
-    await _after_write(resources, ref, stored.tokens, window, limit, limit)
-    if settings.long_term_memory:
-        await schedule_session_processing(resources, ref, user_id=owner)
+    await _finish_write(
+        resources, ref, marker if marked else None,
+        _after_write(resources, ref, stored.tokens, window, limit, limit),
+    )  # fmt: skip
     return _with_usage(resources, stored, limit)
 
 
@@ -366,12 +390,16 @@ async def append_messages(
     if context is not None:
         old_context = (existing or {}).get("context")
         tokens += counter.count(context) - (counter.count(old_context) if old_context else 0)
-    result = await resources.working.append(ref, fresh, messages, tokens, context, now, ttl)
+    marker = queued_marker(session_owner) if resources.settings.long_term_memory else None
+    result = await resources.working.append(
+        ref, fresh, messages, tokens, context, now, ttl, queued=marker
+    )
     # A session this append created holds the window already.
     stored = limit if result.created else (existing or {}).get("context_window_max")
-    await _after_write(resources, ref, result.tokens, window, limit, stored)
-    if resources.settings.long_term_memory:
-        await schedule_session_processing(resources, ref, user_id=session_owner)
+    await _finish_write(
+        resources, ref, marker if result.queued else None,
+        _after_write(resources, ref, result.tokens, window, limit, stored),
+    )  # fmt: skip
     return result
 
 

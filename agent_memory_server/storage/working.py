@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redisvl.query import FilterQuery
 from redisvl.query.filter import FilterExpression, Tag
 
@@ -97,6 +98,7 @@ class SessionRef:
 class AppendResult:
     created: bool
     tokens: int
+    queued: bool = False  # the queued-run marker was set by this append
 
 
 def timestamps(now: datetime) -> dict[str, Any]:
@@ -195,12 +197,16 @@ class WorkingMemoryStore:
         *,
         model_name: str | None = None,
         created: tuple[Any, Any] | None = None,
-    ) -> None:
+        queued: tuple[str | None, str | None, int] | None = None,
+    ) -> bool:
         """Replace the whole session.
 
         Args:
             model_name: the client model the session is sized by, stored beside it.
             created: the replaced session's (created_at, created_ts) as stored, which it keeps.
+            queued: (user_id, caller, seconds): `mark_queued` in the same round trip.
+
+        Returns: with `queued`, whether the marker was set (as `mark_queued`), else False.
         """
         doc = _document(session, model_name=model_name)
         if created is not None:
@@ -209,7 +215,10 @@ class WorkingMemoryStore:
             pipe.json().set(ref.key, "$", doc)
             if ttl_seconds is not None:
                 pipe.expire(ref.key, ttl_seconds)
-            await pipe.execute()
+            if queued is not None:
+                self._queue_marker(pipe, ref, queued)
+            results = await pipe.execute()
+        return queued is not None and bool(results[-1])
 
     async def append(
         self,
@@ -220,8 +229,10 @@ class WorkingMemoryStore:
         context: str | None,
         now: datetime,
         ttl_seconds: int | None,
+        queued: tuple[str | None, str | None, int] | None = None,
     ) -> AppendResult:
-        """Append messages in one transaction; creates the session as `fresh` if missing."""
+        """Append messages in one transaction; creates the session as `fresh` if missing.
+        `queued`: as `put`'s."""
         async with self.redis.pipeline(transaction=True) as pipe:
             doc = pipe.json()
             doc.set(ref.key, "$", _document(fresh), nx=True)
@@ -236,10 +247,20 @@ class WorkingMemoryStore:
             if ttl_seconds is not None:
                 doc.set(ref.key, "$.ttl_seconds", ttl_seconds)
                 pipe.expire(ref.key, ttl_seconds)
+            if queued is not None:
+                self._queue_marker(pipe, ref, queued)
             results = await pipe.execute()
         total = results[2 if messages else 1]
         total_tokens = int(total[0] if isinstance(total, list) else total)
-        return AppendResult(created=bool(results[0]), tokens=total_tokens)
+        marked = queued is not None and bool(results[-1])
+        return AppendResult(created=bool(results[0]), tokens=total_tokens, queued=marked)
+
+    def _queue_marker(
+        self, pipe: Pipeline, ref: SessionRef, queued: tuple[str | None, str | None, int]
+    ) -> None:
+        user_id, caller, seconds = queued
+        marker = self.keys.session_queued(ref.namespace, user_id, ref.session_id, caller)
+        pipe.set(marker, b"1", nx=True, ex=seconds)
 
     async def read(
         self, ref: SessionRef, now: datetime, touch: bool, owner: str | None = None
