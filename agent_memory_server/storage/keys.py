@@ -79,7 +79,8 @@ class Keys:
         """Marker: a processing task of this session and owner, queued by this caller (a
         principal's name; None: unconfined), is queued and has not started."""
         by = "-" if caller is None else "c" + _part(caller)
-        return f"{self.prefix}:wm_queued:{_owner(namespace, user_id)}:{_part(session_id)}:{by}"
+        owner = _owner(namespace, user_id)  # in the session's slot: set in its write's MULTI
+        return f"{self._group('wm_queued', 'wm')}:{owner}:{_part(session_id)}:{by}"
 
     @property
     def long_term_prefix(self) -> str:

@@ -86,7 +86,7 @@ def test_cluster_keys_that_change_together_share_a_hash_tag() -> None:
         k.working_memory_index: "p:wm_idx:{p:wm}",
         k.working_memory("n:1", "s"): "p:wm:{p:wm}:nn%3A1:s",
         k.summarization_task("n", "s"): "p:summarize:nn:s",
-        k.session_queued(None, None, "s", None): "p:wm_queued:-:-:s:-",
+        k.session_queued(None, None, "s", None): "p:wm_queued:{p:wm}:-:-:s:-",  # in the write MULTI
         # long-term memory: one hash tag and one index per namespace ('-': none)
         k.shard_prefix("nn"): "p:ltm:{p:ltm:nn}:",
         k.shard_index("nn"): "p:ltm_idx:{p:ltm:nn}",
