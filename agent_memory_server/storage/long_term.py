@@ -367,6 +367,9 @@ class LongTermStore:
         result = await self.index.search(query.query, query_params=query.params)
         return int(result.total)
 
+    def _records_prefix(self) -> str:
+        return self.keys.long_term_prefix
+
     async def scan_ids(self, batch: int = 1000) -> list[str]:
         """Every record id (for rebuild-index and migrations), read in pipelined batches."""
         ids: list[str] = []
@@ -379,7 +382,7 @@ class LongTermStore:
                 ids.extend(as_str(raw) for raw in await pipe.execute() if raw is not None)
             keys.clear()
 
-        async for key in self.redis.scan_iter(match=f"{self.keys.long_term_prefix}*", count=batch):
+        async for key in self.redis.scan_iter(match=f"{self._records_prefix()}*", count=batch):
             keys.append(key)
             if len(keys) >= batch:
                 await flush()

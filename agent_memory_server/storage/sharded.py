@@ -86,6 +86,9 @@ class _Shard(LongTermStore):
         k = self.keys
         return [(k.shard_record(self.marker, i), k.shard_access(self.marker, i)) for i in ids]
 
+    def _records_prefix(self) -> str:
+        return self.keys.shard_prefix(self.marker)
+
 
 class ShardedLongTermStore(LongTermStore):
     """The long-term store's interface over one index per namespace (cluster layout)."""
