@@ -16,13 +16,11 @@ from typing import Any
 
 from agent_memory_server.errors import (
     Conflict,
-    Forbidden,
     InvalidRequest,
     LimitExceeded,
     NotFound,
 )
 from agent_memory_server.models.common import STORED, utcnow
-from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.models.working_memory import (
     MemoryMessage,
     StoredWorkingMemory,
@@ -32,14 +30,12 @@ from agent_memory_server.models.working_memory import (
 from agent_memory_server.providers.token_counts import TiktokenCounter, context_window
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import redaction, tenancy
-from agent_memory_server.services.extraction import check_custom_prompt
-from agent_memory_server.services.long_term import refused_records
-from agent_memory_server.services.promotion import carried_memories, message_records
 from agent_memory_server.services.scheduler import (
     enqueue_session_processing,
     queued_marker,
     schedule_summarization,
 )
+from agent_memory_server.services.session_checks import check_body, check_carried
 from agent_memory_server.services.summarization import budget_for
 from agent_memory_server.storage.working import MAX_LIST_OFFSET, AppendResult, SessionRef
 
@@ -232,7 +228,7 @@ async def put_session(
 ) -> WorkingMemoryResponse:
     """Replace a session (creating it if needed) and summarize later if it grew too long."""
     check_message_count(resources, len(body.messages))
-    _check_body(session_id, body, namespace=namespace, user_id=user_id)
+    check_body(session_id, body, namespace=namespace, user_id=user_id)
     namespace = namespace if namespace is not None else body.namespace
     owner = user_id if user_id is not None else body.user_id
     namespace, owner = tenancy.own(namespace=namespace, user_id=owner)
@@ -257,7 +253,7 @@ async def put_session(
         )
     if existing and existing["user_id"] not in (None, owner):
         raise Conflict(f"Session {session_id!r} belongs to another user")
-    await _check_carried(
+    await check_carried(
         resources,
         session_id,
         namespace=namespace,
@@ -304,46 +300,6 @@ async def put_session(
     return _with_usage(resources, stored, limit)
 
 
-async def _check_carried(
-    resources: Resources, session_id: str, *, namespace: str | None, owner: str | None,
-    memories: list[MemoryRecord], messages: list[MemoryMessage],
-) -> None:  # fmt: skip
-    """Forbidden, before anything is stored, when a bound caller's session carries a record
-    (a memory, or with INDEX_MESSAGES a message) that it may not write to long-term memory:
-    one naming another tenant, or whose id holds another tenant's record."""
-    principal = tenancy.current()
-    if principal is None or not principal.bound:
-        return
-    records = carried_memories(memories, namespace=namespace, user_id=owner, session_id=session_id)
-    if resources.settings.index_messages:
-        records += message_records(
-            messages, namespace=namespace, user_id=owner, session_id=session_id
-        )
-    refused = await refused_records(resources, records)
-    if refused:
-        record, why = refused[0]
-        raise Forbidden(
-            f"The session carries memory {record.id!r}, which the credentials of "
-            f"{principal.name!r} may not write to long-term memory ({why}); nothing was stored"
-        )
-
-
-def _check_body(
-    session_id: str, body: WorkingMemory, *, namespace: str | None, user_id: str | None
-) -> None:
-    """The body of a PUT must agree with its path and query."""
-    if body.session_id is not None and body.session_id != session_id:
-        raise InvalidRequest(
-            f"Body session_id {body.session_id!r} does not match the path's {session_id!r}"
-        )
-    if namespace is not None and body.namespace is not None and namespace != body.namespace:
-        raise InvalidRequest(f"Namespace {namespace!r} in the query contradicts the body's")
-    if user_id is not None and body.user_id is not None and user_id != body.user_id:
-        raise InvalidRequest(f"user_id {user_id!r} in the query contradicts the body's")
-    if body.long_term_memory_strategy.strategy == "custom":
-        check_custom_prompt(body.long_term_memory_strategy.config)
-
-
 async def append_messages(
     resources: Resources,
     session_id: str,
@@ -370,7 +326,7 @@ async def append_messages(
     if existing and existing["user_id"] not in (None, user_id) and user_id is not None:
         raise Conflict(f"Session {session_id!r} belongs to another user")
     session_owner = (existing or {}).get("user_id") or user_id
-    await _check_carried(
+    await check_carried(
         resources,
         session_id,
         namespace=namespace,
