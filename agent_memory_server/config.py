@@ -230,19 +230,6 @@ class Settings(BaseSettings):
     hybrid_keyword_gap_turns: int = Field(
         default=5, ge=1, le=100, description="How far below the best HYBRID_KEYWORD_GAP looks."
     )
-    hybrid_semantic_peak_low: float = Field(
-        default=0.0, ge=0, le=2,
-        description="Cosine margin of the semantic leg's best hit over its "
-        "HYBRID_SEMANTIC_PEAK_TURNS-th next below which the keyword leg keeps its weight.",
-    )  # fmt: skip
-    hybrid_semantic_peak_high: float = Field(
-        default=0.0, ge=0, le=2,
-        description="The margin at which the keyword leg gets no weight (linear between; at or "
-        "below HYBRID_SEMANTIC_PEAK_LOW: the rule is off).",
-    )  # fmt: skip
-    hybrid_semantic_peak_turns: int = Field(
-        default=10, ge=1, le=100, description="Which semantic hit the peak margin compares."
-    )
     search_candidates: int = Field(
         default=50, ge=10, le=1000, description="Candidates each hybrid/recency leg fetches."
     )

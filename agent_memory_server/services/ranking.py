@@ -146,7 +146,8 @@ class RankingParams:
     0: always full).
     semantic_peak_*: and less as the semantic leg's best hit stands out further above the one
     `semantic_peak_turns` places below it (semantic_peak: none below `low`, no keyword leg
-    at `high`).
+    at `high`). Measured and left off (docs/benchmarks/retrieval.md): not a server setting,
+    kept for benchmarks/recall_research.py's ablations.
     """
 
     fusion: Literal["rrf", "minmax"] = "rrf"

@@ -131,9 +131,6 @@ def ranking_params(resources: Resources, request: SearchRequest) -> RankingParam
         settings.hybrid_session_turns, settings.hybrid_date_weight,
         keyword_gap_turns=settings.hybrid_keyword_gap_turns,
         keyword_gap_full=settings.hybrid_keyword_gap,
-        semantic_peak_turns=settings.hybrid_semantic_peak_turns,
-        semantic_peak_low=settings.hybrid_semantic_peak_low,
-        semantic_peak_high=settings.hybrid_semantic_peak_high,
     )  # fmt: skip
 
 
