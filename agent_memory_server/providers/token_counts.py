@@ -188,13 +188,14 @@ class Tokenizers:
         self._counters = {name: TiktokenCounter(name) for name in ENCODINGS}
 
     def warm(self) -> None:
-        """Load every encoding in a daemon thread (a server calls this once it serves)."""
+        """Load every encoding in a thread (a server calls this once it serves); not a daemon, so a
+        process stopping meanwhile exits after the load rather than inside native code."""
 
         def load() -> None:
             for counter in self._counters.values():
                 counter.encoding  # noqa: B018 - loads it
 
-        threading.Thread(target=load, name="warm-tiktoken", daemon=True).start()
+        threading.Thread(target=load, name="warm-tiktoken", daemon=False).start()
 
     def for_model(self, model_name: str | None) -> TiktokenCounter:
         return self._counters[encoding_for(model_name)]

@@ -2,9 +2,14 @@
 
 Loading the local models (onnxruntime and the MiniLM graph, spaCy's NER pipeline) takes
 seconds; a server that waited for them before listening would make every client wait. A
-`Warm` value starts building in a daemon thread when `start()` is called (the server calls it
-once it is ready), and a request that needs it before then waits for the build rather than
-failing; a build error is raised to each such request.
+`Warm` value starts building in a thread when `start()` is called (the server calls it once it
+is ready), and a request that needs it before then waits for the build rather than failing; a
+build error is raised to each such request.
+
+The thread is not a daemon: a process that stops while a model loads (`docker stop` right
+after start) waits for the load to end before it exits. A daemon thread inside onnxruntime
+when the interpreter shuts down aborts the process (SIGABRT, "terminate called without an
+active exception") instead of the clean exit a container runtime expects.
 """
 
 from __future__ import annotations
@@ -33,12 +38,12 @@ class Warm(Generic[T]):
         self._started = False
 
     def start(self) -> None:
-        """Begin building in a daemon thread (again: no-op)."""
+        """Begin building in a (non-daemon) thread (again: no-op)."""
         with self._lock:
             if self._started:
                 return
             self._started = True
-        threading.Thread(target=self._run, name=f"warm-{self._what}", daemon=True).start()
+        threading.Thread(target=self._run, name=f"warm-{self._what}", daemon=False).start()
 
     def _run(self) -> None:
         begin = time.perf_counter()
