@@ -37,22 +37,34 @@ def is_cluster(redis: Redis) -> bool:
 
 
 class _IndexKeyedPolicies(AsyncStaticPolicyResolver):
-    """Send every FT.* command to the node that owns its index name's slot.
+    """Route by key: FT.* commands to the node that owns their index name's slot, and every
+    keyed command to its key's node from the client's first command on.
 
     redis-py's static policies send search commands to any node, as a cluster with a search
     coordinator (Redis 8 Query Engine, Redis Cloud) allows. Without one, an index lives on one
     shard only: elsewhere the command gets MOVED, and redis-py's handling of that (a topology
     refresh) breaks other requests in flight. The index name is the command's key (COMMAND
     GETKEYS), so keyed routing reaches the right node at once.
+
+    A command with neither a static policy nor a node flag (HSET, JSON.SET, EVALSHA...) is
+    routed by its key only once the client knows a default node: a fresh client sent its first
+    such command to a random node (MOVED; seen in the summary-view tests). Keyed routing from
+    the start gives the same node the initialised client picks; a keyless command still goes to
+    a random node.
     """
 
     async def resolve(self, command_name: str) -> CommandPolicies | None:
         if command_name.startswith("ft.") and command_name != "ft._list":
-            return CommandPolicies(
-                request_policy=RequestPolicy.DEFAULT_KEYED,
-                response_policy=ResponsePolicy.DEFAULT_KEYED,
-            )
-        return await super().resolve(command_name)
+            return _KEYED
+        policies = await super().resolve(command_name)
+        if policies is None and command_name.upper() not in RedisCluster.COMMAND_FLAGS:
+            return _KEYED
+        return policies
+
+
+_KEYED = CommandPolicies(
+    request_policy=RequestPolicy.DEFAULT_KEYED, response_policy=ResponsePolicy.DEFAULT_KEYED
+)
 
 
 def connect(url: str) -> Redis:

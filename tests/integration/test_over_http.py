@@ -120,6 +120,6 @@ async def test_separate_task_worker_process_summarizes(
                 await asyncio.sleep(0.1)
         finally:
             worker.terminate()
-            await asyncio.wait_for(worker.wait(), timeout=15)
+            await asyncio.wait_for(worker.wait(), timeout=60)
         assert got["context"], "the worker process did not summarize"
         assert len(got["messages"]) < 80  # type: ignore[arg-type]

@@ -42,7 +42,7 @@ async def test_worker_healthcheck_and_graceful_stop(
             await asyncio.sleep(0.2)
         assert await _healthcheck(env) == (0, "")
         worker.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(worker.communicate(), timeout=30)
+        _, err = await asyncio.wait_for(worker.communicate(), timeout=60)
         assert worker.returncode == 0, err.decode()[-3000:]
     finally:
         if worker.returncode is None:
