@@ -15,7 +15,8 @@ single-shard query, and namespaces spread over the shards by their tag's slot.
   the index (not the documents: FT.DROPINDEX without DD), then takes the key (GETDEL): "1"
   means a write came in meanwhile, and the drop recreates the index over it. A write that
   finds anything but "1" makes sure the index exists. Either way no written record is left
-  outside an index.
+  outside an index (one written during the drop is found once the recreated index's
+  background scan reaches it).
 - A search whose filter names its namespaces (`namespace == x`, or any of a list, ANDed with
   the rest) asks only their indexes; any other search fans out over every namespace's index,
   concurrently, and merges: nearest first for vectors, highest BM25 first for keywords

@@ -5,11 +5,21 @@ builds its index again, even from a process that had it cached as existing."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+from redisvl.query.filter import FilterExpression, Tag
+
 from agent_memory_server.config import Settings
+from agent_memory_server.models.memory_record import MemoryRecord
+from agent_memory_server.storage.connection import connect
 from agent_memory_server.storage.keys import Keys, namespace_marker
+from agent_memory_server.storage.schema import VectorIndexParams
+from agent_memory_server.storage.sharded import ShardedLongTermStore
 from tests.conftest import AppClient
 from tests.support.cluster import LocalCluster
 
@@ -90,3 +100,54 @@ async def test_erasing_a_namespace_drops_its_index_and_a_write_brings_it_back(
         assert deleted.status_code == 200, deleted.text
         assert index["west"] not in _indexes(redis_cluster)
         assert await _found(writer) == ({"e3"}, 1)
+
+
+async def test_a_write_racing_the_drop_of_its_namespace_stays_searchable(
+    redis_cluster: LocalCluster,
+) -> None:
+    """Two processes (two clients, two stores): one deletes a namespace's only record, which
+    drops the index, while the other, holding the index as created, writes a new record there.
+    However the two interleave, every stored record is found by the namespace's search."""
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    params = VectorIndexParams(4)
+    writer_redis, eraser_redis = connect(redis_cluster.url), connect(redis_cluster.url)
+    writer = ShardedLongTermStore(writer_redis, Keys(prefix, cluster=True), params)
+    eraser = ShardedLongTermStore(eraser_redis, Keys(prefix, cluster=True), params)
+    vector = np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32)
+    where = Tag("namespace") == "pond"
+    try:
+        await writer.upsert([(_record("r0"), vector)])
+        for i in range(1, 41):
+            new = _record(f"r{i}")
+
+            async def write_after(delay: float, new: MemoryRecord = new) -> None:
+                await asyncio.sleep(delay)  # lands before, within or after the drop
+                await writer.upsert([(new, vector)])
+
+            await asyncio.gather(eraser.delete([f"r{i - 1}"]), write_after(i * 0.0005))
+            assert await writer.exists([new.id]) == [True]
+            assert await _found_soon(eraser, vector, where) == ([new.id], 1), f"round {i}"
+    finally:
+        await writer_redis.aclose()
+        await eraser_redis.aclose()
+
+
+async def _found_soon(
+    store: ShardedLongTermStore, vector: np.ndarray[Any, Any], where: FilterExpression
+) -> tuple[list[str], int]:
+    """What the search finds, waiting up to 5 s for an index recreated over records already
+    written (FT.CREATE indexes existing keys in the background)."""
+    for _ in range(50):
+        hits, total = await store.knn_with_total(vector, where, 10)
+        if total:
+            break
+        await asyncio.sleep(0.1)
+    return [h.id for h in hits], total
+
+
+def _record(memory_id: str) -> MemoryRecord:
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    return MemoryRecord(
+        id=memory_id, text=f"note {memory_id}", namespace="pond", user_id="u",
+        created_at=when, updated_at=when, last_accessed=when,
+    )  # fmt: skip
