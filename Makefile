@@ -80,7 +80,8 @@ bench-cold-start: install
 	$(RUN) python -m benchmarks.cold_start
 
 # Scale run on a local 3-primary Redis Cluster beside one node (docs/benchmarks/cluster.md);
-# BENCH_ARGS="--records 1000000" for the 1M run (hours on a busy 2-core machine).
+# BENCH_ARGS="--records 1000000 --cluster-only --skip-overhead" for the 1M run on the cluster
+# alone (49 min at load average 6-19 on this 2-core machine; with the one-node copy, hours).
 bench-cluster: install
 	nice -n 10 $(RUN) python -m benchmarks.cluster_scale $(BENCH_ARGS)
 

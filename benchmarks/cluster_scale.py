@@ -104,6 +104,17 @@ def cluster_cpu(cluster: LocalCluster) -> list[float]:
     return out
 
 
+def search_calls(cluster: LocalCluster) -> tuple[int, float]:
+    """FT.SEARCH calls the primaries served since they started, and the seconds they spent in
+    them (INFO commandstats)."""
+    calls, usec = 0, 0
+    for node in cluster.nodes:
+        with node.client() as client:
+            stats = client.info("commandstats").get("cmdstat_FT.SEARCH", {})
+            calls, usec = calls + int(stats.get("calls", 0)), usec + int(stats.get("usec", 0))
+    return calls, usec / 1e6
+
+
 def indexes_per_node(cluster: LocalCluster) -> list[int]:
     out = []
     for node in cluster.nodes:
@@ -175,7 +186,7 @@ async def timed(call: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
 
 async def searches(
     sharded: ShardedLongTermStore, single: LongTermStore | None, vecs: np.ndarray,
-    namespaces: int, queries: int, across: int,
+    namespaces: int, queries: int, across: int, cluster: LocalCluster,
 ) -> None:  # fmt: skip
     rng = np.random.default_rng(11)
     picks = rng.choice(len(vecs), queries, replace=False)
@@ -188,6 +199,7 @@ async def searches(
         rows: dict[str, tuple[list[float], list[float], int]] = {
             "cluster": ([], [], 0), "one node": ([], [], 0)
         }  # fmt: skip
+        calls_before, seconds_before = search_calls(cluster)
         for q, pick in zip(qs[:count], picks[:count], strict=True):
             where: FilterExpression | None = None
             scope = np.arange(len(vecs))
@@ -205,6 +217,10 @@ async def searches(
                 times.append(ms)
                 recalls.append(len(truth & {h.id for h in hits}) / 10)
                 rows[name] = (times, recalls, right + int(total == len(scope)))
+        calls_after, seconds_after = search_calls(cluster)
+        calls, seconds = calls_after - calls_before, seconds_after - seconds_before
+        print(f"  ({label}: the shards served {calls:,} FT.SEARCH calls, "
+              f"{seconds / max(calls, 1) * 1e3:.2f} ms each, INFO commandstats)")  # fmt: skip
         for name, (times, recalls, right) in rows.items():
             if not times:
                 continue
@@ -263,7 +279,7 @@ async def scale_run(args: argparse.Namespace, tmp: Path) -> None:
             f"{(after_s - before_s) / args.records:,.0f} |"
         )
         node_store = None if args.cluster_only else single
-        await searches(sharded, node_store, vecs, namespaces, args.queries, args.across)
+        await searches(sharded, node_store, vecs, namespaces, args.queries, args.across, cluster)
         await cluster_redis.aclose()
         await single_redis.aclose()
     finally:

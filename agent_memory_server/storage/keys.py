@@ -118,6 +118,11 @@ class Keys:
     def shard_access(self, marker: str, memory_id: str) -> str:
         return f"{self._group('ltm_access', 'ltm:' + marker)}:{_part(memory_id)}"
 
+    def shard_live(self, marker: str) -> str:
+        """Cluster layout: "1" while a namespace's index stands, "0" while it is being dropped
+        (a writer that finds it otherwise makes sure the index exists; storage/sharded.py)."""
+        return self._group("ltm_live", "ltm:" + marker)
+
     def record_namespace(self, memory_id: str) -> str:
         """Cluster layout: record id -> the marker of its namespace (where its keys are)."""
         return f"{self.prefix}:ltm_ns:{_part(memory_id)}"

@@ -7,7 +7,16 @@ single-shard query, and namespaces spread over the shards by their tag's slot.
 
 - A record's namespace is found from its id through a small key (`ltm_ns:<id>`), written
   before the record; the set `ltm_namespaces` lists every namespace that has an index.
-- An index is created on the first write to its namespace; `drop_namespace` drops it.
+- An index is created on the first write to its namespace, and dropped (with its entry in
+  `ltm_namespaces`) by the delete that leaves the namespace without records. Another process
+  may still write there, believing the index exists: each namespace has a key `ltm_live`
+  ("1" while its index stands) in its hash tag, which every write sets to "1" in its own
+  transaction, reading what it was. A drop sets it to "0", checks the index is empty, drops
+  the index (not the documents: FT.DROPINDEX without DD), then takes the key (GETDEL): "1"
+  means a write came in meanwhile, and the drop recreates the index over it. A write that
+  finds anything but "1" makes sure the index exists. Either way no written record is left
+  outside an index (one written during the drop is found once the recreated index's
+  background scan reaches it).
 - A search whose filter names its namespaces (`namespace == x`, or any of a list, ANDed with
   the rest) asks only their indexes; any other search fans out over every namespace's index,
   concurrently, and merges: nearest first for vectors, highest BM25 first for keywords
@@ -70,6 +79,10 @@ def namespaces_of(where: FilterExpression | None) -> set[str] | None:
     return {_UNESCAPE.sub(r"\1", value.strip()) for value in values}
 
 
+def _exists_already(error: ResponseError) -> bool:
+    return "already exists" in str(error).lower()
+
+
 class _Shard(LongTermStore):
     """One namespace's index and records: the single-node store with that namespace's keys."""
 
@@ -88,6 +101,24 @@ class _Shard(LongTermStore):
 
     def _records_prefix(self) -> str:
         return self.keys.shard_prefix(self.marker)
+
+    async def create_index(self) -> None:
+        try:
+            await super().create_index()
+        except ResponseError as e:  # another process created it meanwhile
+            if not _exists_already(e):
+                raise
+
+    async def is_empty(self) -> bool:
+        """The index holds no record and is not still indexing existing keys (False when
+        there is no index: its records, if any, are not known)."""
+        try:
+            info = await self.index.info()
+        except ResponseError as e:
+            if _missing_index(e):
+                return False
+            raise
+        return int(info.get("num_docs", 1)) == 0 and int(info.get("indexing", 1)) == 0
 
 
 class ShardedLongTermStore(LongTermStore):
@@ -142,6 +173,7 @@ class ShardedLongTermStore(LongTermStore):
             return
         await self._shard(marker).create_index()
         await self.redis.sadd(self.keys.shard_markers, marker)
+        await self.redis.set(self.keys.shard_live(marker), "1")
         self._indexed.add(marker)
 
     async def create_index(self) -> None:
@@ -166,16 +198,31 @@ class ShardedLongTermStore(LongTermStore):
             shard.recreate(params)
         self._indexed.clear()
 
-    async def drop_namespace(self, namespace: str | None) -> None:
-        """Drop a namespace's index once its records are erased (they are deleted with it)."""
-        marker = namespace_marker(namespace)
+    async def drop_namespace(self, namespace: str | None) -> bool:
+        """Drop a namespace's index and bookkeeping if it holds no record; True if dropped."""
+        return await self._drop_if_empty(namespace_marker(namespace))
+
+    async def _drop_if_empty(self, marker: str) -> bool:
+        shard = self._shard(marker)
+        if not await shard.is_empty():
+            return False
+        live = self.keys.shard_live(marker)
+        await self.redis.set(live, "0")
+        if not await shard.is_empty():  # a write came in before the "0"
+            await self.redis.set(live, "1")
+            return False
+        await self.redis.srem(self.keys.shard_markers, marker)
+        self._indexed.discard(marker)
         try:
-            await self._shard(marker).index.delete(drop=True)
+            await shard.index.delete(drop=False)  # never DD: a record written meanwhile stays
         except ResponseError as e:
             if not _missing_index(e):
                 raise
-        await self.redis.srem(self.keys.shard_markers, marker)
-        self._indexed.discard(marker)
+        if as_str(await self.redis.getdel(live) or b"") == "1":  # written meanwhile
+            await self.ensure_index(marker)
+            return False
+        self._shards.pop(marker, None)
+        return True
 
     # --- records ---------------------------------------------------------------------------
 
@@ -197,7 +244,7 @@ class ShardedLongTermStore(LongTermStore):
         self, rows: Sequence[tuple[MemoryRecord, np.ndarray[Any, Any]]], reset_access: bool = False
     ) -> None:
         """Write records: each namespace's in one transaction (one slot); a record that moves
-        to another namespace leaves its old one."""
+        to another namespace leaves its old one (whose index goes if that was its last)."""
         before = await self._markers_of([record.id for record, _ in rows])
         by_marker: dict[str, list[tuple[MemoryRecord, np.ndarray[Any, Any]]]] = {}
         for record, vector in rows:
@@ -220,14 +267,27 @@ class ShardedLongTermStore(LongTermStore):
                     pipe.hset(key, mapping=to_hash(record, vector))  # type: ignore[arg-type]
                     if reset_access:
                         pipe.delete(self.keys.shard_access(marker, record.id))
-                await pipe.execute()
+                pipe.set(self.keys.shard_live(marker), "1", get=True)
+                was = (await pipe.execute())[-1]
+            if was is None or as_str(was) != "1":  # the index was dropped, or is being dropped
+                self._indexed.discard(marker)
+                await self.ensure_index(marker)
+        left = {old for old in before if old is not None and old not in by_marker}
+        for marker in sorted(left):  # a namespace that records moved out of may now be empty
+            await self._drop_if_empty(marker)
 
     async def delete(self, ids: Sequence[str]) -> int:
-        deleted = await super().delete(ids)
+        """Delete records; a namespace left without records loses its index."""
+        markers = await self._markers_of(ids)
+        k = self.keys
         async with self.redis.pipeline(transaction=False) as pipe:
-            for memory_id in ids:
-                pipe.delete(self.keys.record_namespace(memory_id))
-            await pipe.execute()
+            for memory_id, marker in zip(ids, markers, strict=True):
+                pipe.delete(k.shard_record(marker or "-", memory_id))
+                pipe.delete(k.shard_access(marker or "-", memory_id))
+                pipe.delete(k.record_namespace(memory_id))
+            deleted = sum(int(r) for r in (await pipe.execute())[::3])
+        for marker in sorted({m for m in markers if m is not None}):
+            await self._drop_if_empty(marker)
         return deleted
 
     async def scan_ids(self, batch: int = 1000) -> list[str]:

@@ -71,7 +71,7 @@ def test_every_key_the_server_writes_is_pinned() -> None:
     builders = {
         name for name in dir(Keys) if not name.startswith("_") and name not in ("prefix", "cluster")
     }  # every public builder is pinned above: count them
-    assert len(builders) == 27, sorted(builders)  # 6 of the cluster layout, pinned below
+    assert len(builders) == 28, sorted(builders)  # 7 of the cluster layout, pinned below
     assert partition_digest({"user_id": "a", "namespace": "n"}) == partition_digest(
         {"namespace": "n", "user_id": "a"}
     )
@@ -93,6 +93,7 @@ def test_cluster_keys_that_change_together_share_a_hash_tag() -> None:
         k.shard_record("-", "m:1"): "p:ltm:{p:ltm:-}:m%3A1",
         k.shard_access("nn", "m"): "p:ltm_access:{p:ltm:nn}:m",
         k.memory_hash("n", None, "abc"): "p:ltm_hash:{p:ltm:nn}:nn:-:abc",
+        k.shard_live("nn"): "p:ltm_live:{p:ltm:nn}",  # in the write MULTI
         k.record_namespace("m:1"): "p:ltm_ns:m%3A1",
         k.shard_markers: "p:ltm_namespaces",
         k.embedder_info: "p:ltm_embedder",
