@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from agent_memory_server import __version__
 from agent_memory_server.api.errors import install_error_handlers
 from agent_memory_server.api.fast_reads import WorkingMemoryReads
+from agent_memory_server.api.fast_writes import JsonWrites
 from agent_memory_server.api.routes import (
     health,
     long_term,
@@ -86,7 +87,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.worker_task = None
     install_error_handlers(app)
-    app.add_middleware(WorkingMemoryReads)  # innermost: behind auth, limits and the log
+    app.add_middleware(JsonWrites)  # innermost: behind auth, limits and the log
+    app.add_middleware(WorkingMemoryReads)  # likewise
     app.add_middleware(AuthMiddleware)
     # The last added is the outermost: the request log and metrics also see refused requests.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)

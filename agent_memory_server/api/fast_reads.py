@@ -30,8 +30,14 @@ PREFIX = "/v1/working-memory/"
 _IDENTIFIER = re.compile(IDENTIFIER_PATTERN)  # models.common.Identifier, with MAX_IDENTIFIER
 MAX_IDENTIFIER = 256
 _INT = re.compile(r"[0-9]{1,9}")
+# What a query `bool` takes (pydantic's lax bool, lower-cased); anything else goes to FastAPI.
+_BOOL = {
+    **dict.fromkeys(("0", "off", "f", "false", "n", "no"), False),
+    **dict.fromkeys(("1", "on", "t", "true", "y", "yes"), True),
+}
+Rules = dict[str, tuple[str, int, int]]
 # name -> (kind, low, high): the bounds of api/deps.py and api/routes/working_memory.py
-_PARAMS: dict[str, tuple[str, int, int]] = {
+_PARAMS: Rules = {
     "namespace": ("identifier", 0, 0),
     "user_id": ("identifier", 0, 0),
     "model_name": ("text", 0, 128),
@@ -40,15 +46,25 @@ _PARAMS: dict[str, tuple[str, int, int]] = {
 }
 
 
-def _parse_query(query: bytes) -> dict[str, str | int] | None:
-    """The parameters when each is known, given once and valid; else None (FastAPI decides)."""
+def _parse_query(query: bytes, rules: Rules = _PARAMS) -> dict[str, str | int] | None:
+    """The parameters when each is known, given once and valid; else None (FastAPI decides).
+
+    `rules`: name -> (kind, low, high); kind "int" (low..high), "text" (at most high
+    characters), "bool" (an int, 0 or 1), "identifier"."""
     values: dict[str, str | int] = {}
+    if not query:
+        return values
     for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
-        rule = _PARAMS.get(name)
+        rule = rules.get(name)
         if rule is None or name in values:
             return None
         kind, low, high = rule
-        if kind == "int":
+        if kind == "bool":
+            flag = _BOOL.get(value.lower())
+            if flag is None:
+                return None
+            values[name] = int(flag)
+        elif kind == "int":
             if not _INT.fullmatch(value) or not low <= int(value) <= high:
                 return None
             values[name] = int(value)
@@ -63,10 +79,11 @@ def _parse_query(query: bytes) -> dict[str, str | int] | None:
     return values
 
 
-def _session_id(path: str) -> str | None:
-    if not path.startswith(PREFIX):
+def _session_id(path: str, prefix: str = PREFIX, suffix: str = "") -> str | None:
+    """The session id of `prefix{session_id}suffix` when it is a valid identifier."""
+    if not path.startswith(prefix) or not path.endswith(suffix):
         return None
-    session_id = path[len(PREFIX) :]
+    session_id = path[len(prefix) : len(path) - len(suffix)]
     return session_id if "/" not in session_id and _identifier(session_id) else None
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 from agent_memory_server.errors import NotFound
 from agent_memory_server.models.filters import TagFilter
 from agent_memory_server.models.long_term import (
@@ -12,7 +15,7 @@ from agent_memory_server.models.long_term import (
     PromptMessage,
     SearchRequest,
 )
-from agent_memory_server.models.working_memory import MemoryMessage
+from agent_memory_server.models.working_memory import MemoryMessage, WorkingMemoryResponse
 from agent_memory_server.resources import Resources
 from agent_memory_server.services.search import search_memories
 from agent_memory_server.services.working_memory import Window, get_session
@@ -38,12 +41,39 @@ def _search_request(request: MemoryPromptRequest) -> SearchRequest | None:
     return search
 
 
+async def _session(
+    resources: Resources, request: MemoryPromptRequest
+) -> WorkingMemoryResponse | None:
+    """The prompt's session (None if it has none or it does not exist)."""
+    session = request.session
+    if session is None:
+        return None
+    window = Window(session.model_name, session.context_window_max)
+    try:
+        return await get_session(
+            resources, session.session_id, namespace=session.namespace,
+            user_id=session.user_id, window=window,
+        )  # fmt: skip
+    except NotFound:
+        return None
+
+
 async def memory_prompt(resources: Resources, request: MemoryPromptRequest) -> MemoryPromptResponse:
-    """Build the messages to send to the client's model, newest session messages that fit."""
+    """Build the messages to send to the client's model, newest session messages that fit.
+
+    The session is read while the search runs (its query is being embedded meanwhile)."""
     memories: list[MemoryRecordResult] = []
     search = _search_request(request)
-    if search is not None:
-        memories = (await search_memories(resources, search)).memories
+    reading = asyncio.ensure_future(_session(resources, request))
+    try:
+        if search is not None:
+            memories = (await search_memories(resources, search)).memories
+    except BaseException:
+        reading.cancel()
+        with contextlib.suppress(Exception, asyncio.CancelledError):  # the search's error wins
+            await reading
+        raise
+    wm = await reading
     counter = resources.tokenizers.for_model(
         request.session.model_name if request.session else None
     )
@@ -56,28 +86,17 @@ async def memory_prompt(resources: Resources, request: MemoryPromptRequest) -> M
     tail.append(_text("user", request.query))
     head: list[PromptMessage] = []
     session = request.session
-    if session is not None:
+    if session is not None and wm is not None:
         window = Window(session.model_name, session.context_window_max)
-        try:
-            wm = await get_session(
-                resources,
-                session.session_id,
-                namespace=session.namespace,
-                user_id=session.user_id,
-                window=window,
-            )
-        except NotFound:
-            wm = None
-        if wm is not None:
-            used = sum(counter.count(m.content["text"]) for m in tail)
-            if wm.context:
-                summary = _text("system", f"## A summary of the conversation so far\n{wm.context}")
-                head.append(summary)
-                used += counter.count(summary.content["text"])
-            limit = window.tokens() or wm.context_window_max
-            head.extend(
-                _fit(counter.count_message, wm.messages, None if limit is None else limit - used)
-            )
+        used = sum(counter.count(m.content["text"]) for m in tail)
+        if wm.context:
+            summary = _text("system", f"## A summary of the conversation so far\n{wm.context}")
+            head.append(summary)
+            used += counter.count(summary.content["text"])
+        limit = window.tokens() or wm.context_window_max
+        head.extend(
+            _fit(counter.count_message, wm.messages, None if limit is None else limit - used)
+        )
     return MemoryPromptResponse(messages=head + tail, long_term_memories=memories)
 
 
