@@ -35,7 +35,7 @@ from agent_memory_server.services.scheduler import (
     queued_marker,
     schedule_summarization,
 )
-from agent_memory_server.services.session_checks import check_body, check_carried
+from agent_memory_server.services.session_checks import check_body, check_carried, keep_progress
 from agent_memory_server.services.summarization import budget_for
 from agent_memory_server.storage.working import MAX_LIST_OFFSET, AppendResult, SessionRef
 
@@ -245,7 +245,7 @@ async def put_session(
     limit = window.tokens()
     ref = resources.working.ref(namespace, session_id)
     existing = await resources.working.fields(
-        ref, "user_id", "context_window_max", "created_at", "created_ts"
+        ref, "user_id", "context_window_max", "created_at", "created_ts", done_messages=True
     )
     if existing:
         tenancy.check_replace(
@@ -263,6 +263,8 @@ async def put_session(
     )
     if limit is None and existing:
         limit = existing["context_window_max"]
+    if existing:  # the same session sent back keeps what the pipeline did
+        keep_progress(body.messages, existing["done_messages"])
     counter = resources.tokenizers.for_model(window.model_name)
     now = utcnow()
     pending = settings.extraction and any(m.discrete_memory_extracted == "f" for m in body.messages)

@@ -49,6 +49,9 @@ class AppendResult:
     queued: bool = False  # the queued-run marker was set by this append
 
 
+_DONE_MESSAGES = '$.messages[?(@.discrete_memory_extracted=="t" || @.persisted_at!=null)]'
+
+
 def timestamps(now: datetime) -> dict[str, Any]:
     """The indexed numeric twins of the ISO timestamps."""
     return {"updated_ts": now.timestamp(), "updated_at": now.isoformat()}
@@ -110,18 +113,27 @@ class WorkingMemoryStore:
         doc = await self._json.get(ref.key)
         return doc if isinstance(doc, dict) else None
 
-    async def fields(self, ref: SessionRef, *names: str) -> dict[str, Any] | None:
-        """Some top-level fields of a session in one round trip; None if it does not exist."""
+    async def fields(
+        self, ref: SessionRef, *names: str, done_messages: bool = False
+    ) -> dict[str, Any] | None:
+        """Some top-level fields of a session in one round trip; None if it does not exist.
+        With `done_messages`, also "done_messages": the stored messages the pipeline has
+        extracted or indexed (whole message objects)."""
         paths = [f"$.{name}" for name in names]
+        if done_messages:
+            paths.append(_DONE_MESSAGES)
         raw: Any = await self._json.get(ref.key, *paths)
         if not raw:
             return None
-        if len(names) == 1:
+        if len(paths) == 1:
             return {names[0]: raw[0] if raw else None}
-        return {
+        found = {
             name: (raw[path][0] if raw.get(path) else None)
-            for name, path in zip(names, paths, strict=True)
+            for name, path in zip(names, paths, strict=False)
         }
+        if done_messages:
+            found["done_messages"] = raw.get(_DONE_MESSAGES) or []
+        return found
 
     async def mark_queued(
         self, ref: SessionRef, user_id: str | None, caller: str | None, seconds: int

@@ -242,3 +242,33 @@ async def test_writes_while_a_run_is_queued_queue_nothing_and_are_processed(
     await drain(app.resources)  # the run cleared its mark: this write queued another
     session = await _session(app, "q")
     assert {m["discrete_memory_extracted"] for m in session["messages"]} == {"t"}
+
+
+async def test_a_session_sent_back_whole_each_turn_is_extracted_once(
+    make_settings: Callable[..., Settings], start_app: Any, llm_stub: LLMStub
+) -> None:
+    """A client that keeps its own transcript PUTs every message again each turn, without the
+    pipeline's flags: only what is new (or changed) goes to extraction again."""
+    llm_stub.state.reply = json.dumps({"memories": []})
+    settings = make_settings(llm_provider="openai", openai_base_url=llm_stub.base_url)
+    turn = [dict(m, id=f"m{i}") for i, m in enumerate(CONVERSATION)]
+    async with start_app(settings) as app:
+        await app.http.put("/v1/working-memory/s", json={"messages": turn, "user_id": "sam"})
+        await drain(app.resources)
+        assert len(llm_stub.chat_requests()) == 1
+
+        turn.append({"id": "m4", "role": "assistant", "content": "Noted: no peanuts."})
+        turn[2] = dict(turn[2], content="My sister Maria moves to Munich next month.")  # edited
+        put = await app.http.put("/v1/working-memory/s", json={"messages": turn, "user_id": "sam"})
+        flags = {m["id"]: m["discrete_memory_extracted"] for m in put.json()["messages"]}
+        assert flags == {"m0": "t", "m1": "t", "m2": "f", "m3": "t", "m4": "f"}
+        await drain(app.resources)
+        assert len(llm_stub.chat_requests()) == 2
+        prompt = llm_stub.chat_requests()[-1]["body"]["messages"][-1]["content"]
+        assert "Munich" in prompt and "Noted: no peanuts." in prompt
+        assert "allergic to peanuts" not in prompt  # extracted already, sent back unchanged
+
+        # A client that says "not extracted" is taken at its word.
+        turn[0] = dict(turn[0], discrete_memory_extracted="f")
+        put = await app.http.put("/v1/working-memory/s", json={"messages": turn, "user_id": "sam"})
+        assert [m["discrete_memory_extracted"] for m in put.json()["messages"]][:2] == ["f", "t"]
