@@ -33,6 +33,7 @@ from agent_memory_server.services.ranking import (
     fuse_minmax,
     keyword_confidence,
     promote_dates,
+    rank_hybrid,
 )
 from benchmarks import locomo_retrieval as locomo
 from benchmarks import longmemeval_retrieval as lme
@@ -115,7 +116,7 @@ def rank(
     cands: list[Candidate], p: rr.Pool, params: RankingParams, lens: dict[str, int],
     length_g: float = 0.0, fused_k: int = 1, sem_w: float = 0.0, sem_k: int = 3,
     kw_w: float = 0.0, cent: dict[str, Any] | None = None, cent_w: float = 0.0,
-    turn_alpha: float | None = None, long_c: float = 0.0,
+    turn_alpha: float | None = None, long_c: float = 0.0, long_sessions: bool = False,
 ) -> None:  # fmt: skip
     if length_g and not long_c:
         ls = [lens.get(c.id, 1) for c in cands]
@@ -123,6 +124,22 @@ def rank(
         for c, n in zip(cands, ls, strict=True):
             if c.keyword is not None:
                 c.keyword *= (mean / max(n, 1)) ** length_g
+    if long_c and long_sessions:  # sessions from the undamped fusion, turns from the damped
+        trust = keyword_confidence(cands, params.keyword_gap_turns, params.keyword_gap_full)
+        fuse_minmax(cands, params.alpha, trust)
+        _normalise(cands)
+        strength = session_strengths(cands, fused_k, sem_w, sem_k, kw_w)
+        for c in cands:
+            c.length = lens.get(c.id)
+        damp_long_turns(cands, long_c, length_g or 2.0)
+        fuse_minmax(cands, params.alpha, trust)
+        _normalise(cands)
+        top = max(strength.values()) or 1.0
+        w = params.session_weight
+        for c in cands:
+            c.score = (1 - w) * c.score + w * strength[c.session or f"\x00{c.id}"] / top
+        promote_dates(cands, p.query, p.now or rr.NOW, params.date_weight)
+        return
     if long_c:  # the server's rule: only turns longer than long_c x the median lose BM25
         for c in cands:
             c.length = lens.get(c.id)
@@ -146,6 +163,13 @@ def rank(
         for c in cands:
             c.score = (1 - w) * c.score + w * strength[c.session or f"\x00{c.id}"] / top
     promote_dates(cands, p.query, p.now or rr.NOW, params.date_weight)
+
+
+def server(cands: list[Candidate], p: rr.Pool, params: RankingParams, lens: dict[str, int]) -> None:
+    """The server's own ranking, with each candidate's text length as search.py reads it."""
+    for c in cands:
+        c.length = lens.get(c.id)
+    rank_hybrid(cands, params, p.query, p.now or rr.NOW)
 
 
 def diversify(ranked: list[Candidate], keep: int, slots: int) -> list[Candidate]:
@@ -261,6 +285,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         for g in (1.0, 2.0, 3.0, 4.0):
             label = f"kw x (({c} x median)/length)^{g} above it"
             variants[label] = (base, {"long_c": c, "length_g": g})
+            variants[label + ", sessions undamped"] = (
+                base,
+                {"long_c": c, "length_g": g, "long_sessions": True},
+            )
+    for label, params in {
+        "server: rank_hybrid, HYBRID_LONG_TURN 4, power 2": replace(base, long_turn_factor=4.0),
+        "server: HYBRID_LONG_TURN 5, power 3": replace(
+            base, long_turn_factor=5.0, long_turn_power=3.0),
+        "server: HYBRID_LONG_TURN 3, power 2": replace(base, long_turn_factor=3.0),
+    }.items():  # fmt: skip
+        if args.only in label:
+            print(
+                line(label, evaluate(pools, lambda c, p, params=params: server(c, p, params, lens)))
+            )
     for label, (params, extra) in variants.items():
         if args.only not in label:
             continue
