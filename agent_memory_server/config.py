@@ -231,10 +231,11 @@ class Settings(BaseSettings):
         default=5, ge=1, le=100, description="How far below the best HYBRID_KEYWORD_GAP looks."
     )
     hybrid_long_turn: float = Field(
-        default=4.0, ge=0, le=100,
+        default=0.0, ge=0, le=100,
         description="A record longer than this many times the median length of the hybrid "
         "candidates has its BM25 score damped by (this x median / length) ** "
-        "HYBRID_LONG_TURN_POWER (0: off).",
+        "HYBRID_LONG_TURN_POWER; its session is judged undamped (0: off; 4 measured in "
+        "docs/benchmarks/retrieval.md, not confirmed over REST).",
     )  # fmt: skip
     hybrid_long_turn_power: float = Field(
         default=2.0, ge=0, le=10, description="How hard HYBRID_LONG_TURN damps a long record."
