@@ -230,6 +230,16 @@ class Settings(BaseSettings):
     hybrid_keyword_gap_turns: int = Field(
         default=5, ge=1, le=100, description="How far below the best HYBRID_KEYWORD_GAP looks."
     )
+    hybrid_long_turn: float = Field(
+        default=0.0, ge=0, le=100,
+        description="A record longer than this many times the median length of the hybrid "
+        "candidates has its BM25 score damped by (this x median / length) ** "
+        "HYBRID_LONG_TURN_POWER; its session is judged undamped (0: off; 4 measured in "
+        "docs/benchmarks/retrieval.md, not confirmed over REST).",
+    )  # fmt: skip
+    hybrid_long_turn_power: float = Field(
+        default=2.0, ge=0, le=10, description="How hard HYBRID_LONG_TURN damps a long record."
+    )
     search_candidates: int = Field(
         default=50, ge=10, le=1000, description="Candidates each hybrid/recency leg fetches."
     )

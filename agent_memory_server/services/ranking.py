@@ -30,6 +30,7 @@ class Candidate:
     fields: dict[str, Any] | None = None  # the whole stored record, when the leg returned it
     session: str | None = None  # session_id
     event_at: float | None = None  # event_date
+    length: int | None = None  # the text's length (bytes), when a rule needs it
 
 
 def _min_max(values: Sequence[float]) -> tuple[float, float]:
@@ -70,6 +71,21 @@ def semantic_peak(candidates: Sequence[Candidate], turns: int, low: float, high:
     if len(sims) <= turns:
         return 0.0
     return min(1.0, max(0.0, (sims[0] - sims[turns] - low) / (high - low)))
+
+
+def damp_long_turns(candidates: Sequence[Candidate], factor: float, power: float) -> None:
+    """BM25 of a record longer than `factor` x the candidates' median length is multiplied by
+    (factor x median / length) ** power. A long turn (an assistant's essay) repeats the query's
+    words and wins the keyword leg over the short turn that states the fact; BM25STD's own
+    length normalisation (b = 0.75) does not undo that. Records of ordinary length are not
+    touched. `factor` <= 0, or no lengths: nothing changes."""
+    lengths = sorted(c.length for c in candidates if c.length is not None)
+    if factor <= 0 or not lengths:
+        return
+    cap = factor * max(1, lengths[len(lengths) // 2])
+    for c in candidates:
+        if c.keyword is not None and c.length is not None and c.length > cap:
+            c.keyword *= (cap / c.length) ** power
 
 
 def fuse_minmax(candidates: Sequence[Candidate], alpha: float, kw_trust: float = 1.0) -> None:
@@ -144,6 +160,7 @@ class RankingParams:
     only when the BM25 score `keyword_gap_turns` places below its best is at least
     `keyword_gap_full` (relative to the best) lower, less when flatter (keyword_confidence;
     0: always full).
+    long_turn_factor/long_turn_power: damp_long_turns before min-max fusion (0: off).
     semantic_peak_*: and less as the semantic leg's best hit stands out further above the one
     `semantic_peak_turns` places below it (semantic_peak: none below `low`, no keyword leg
     at `high`). Measured and left off (docs/benchmarks/retrieval.md): not a server setting,
@@ -158,6 +175,8 @@ class RankingParams:
     date_weight: float = 0.0
     keyword_gap_turns: int = 10
     keyword_gap_full: float = 0.0
+    long_turn_factor: float = 0.0
+    long_turn_power: float = 2.0
     semantic_peak_turns: int = 10
     semantic_peak_low: float = 0.0
     semantic_peak_high: float = 0.0
@@ -170,21 +189,29 @@ def _normalise(candidates: Sequence[Candidate]) -> None:
             c.score /= top
 
 
-def promote_sessions(candidates: Sequence[Candidate], weight: float, turns: int) -> None:
-    """score = (1 - weight) * score + weight * strength of the candidate's session.
-
-    A session's strength is the mean of its best `turns` scores among the candidates, divided
-    by the strongest session's; a candidate without a session is a session of its own.
-    """
-    if weight <= 0 or not candidates:
-        return
+def session_strengths(candidates: Sequence[Candidate], turns: int) -> dict[str, float]:
+    """Per session, the mean of its best `turns` scores among the candidates, divided by the
+    strongest session's; a candidate without a session is a session of its own."""
     by_session: dict[str, list[float]] = {}
     for c in candidates:
         by_session.setdefault(c.session or f"\x00{c.id}", []).append(c.score)
     strength = {s: sum(sorted(v, reverse=True)[:turns]) / turns for s, v in by_session.items()}
-    top = max(strength.values()) or 1.0
+    top = max(strength.values(), default=0.0) or 1.0
+    return {s: v / top for s, v in strength.items()}
+
+
+def promote_sessions(
+    candidates: Sequence[Candidate], weight: float, turns: int,
+    strength: dict[str, float] | None = None,
+) -> None:  # fmt: skip
+    """score = (1 - weight) * score + weight * strength of the candidate's session
+    (session_strengths of the current scores, unless given)."""
+    if weight <= 0 or not candidates:
+        return
+    if strength is None:
+        strength = session_strengths(candidates, turns)
     for c in candidates:
-        c.score = (1 - weight) * c.score + weight * strength[c.session or f"\x00{c.id}"] / top
+        c.score = (1 - weight) * c.score + weight * strength.get(c.session or f"\x00{c.id}", 0.0)
 
 
 def promote_dates(candidates: Sequence[Candidate], query: str, now: float, weight: float) -> None:
@@ -206,7 +233,11 @@ def rank_hybrid(
     candidates: Sequence[Candidate], params: RankingParams, query: str, now: float
 ) -> None:
     """Set each candidate's hybrid score: fused legs (scaled to a top of 1), then session and
-    date evidence. Min-max fusion needs every candidate's distance."""
+    date evidence. Min-max fusion needs every candidate's distance (and, with
+    long_turn_factor, its length). Long turns are damped for the turn's own score only:
+    sessions are judged on the undamped fusion (a long answer in a session still says the
+    session is about the question)."""
+    strength = None
     if params.fusion == "rrf":
         fuse_rrf(candidates, params.alpha, params.rrf_k)
     else:
@@ -215,7 +246,14 @@ def rank_hybrid(
             candidates, params.semantic_peak_turns, params.semantic_peak_low,
             params.semantic_peak_high,
         )  # fmt: skip
+        damp = params.long_turn_factor > 0 and any(c.length is not None for c in candidates)
+        if damp and params.session_weight > 0:
+            fuse_minmax(candidates, params.alpha, trust)
+            _normalise(candidates)
+            strength = session_strengths(candidates, params.session_turns)
+        if damp:
+            damp_long_turns(candidates, params.long_turn_factor, params.long_turn_power)
         fuse_minmax(candidates, params.alpha, trust)
     _normalise(candidates)
-    promote_sessions(candidates, params.session_weight, params.session_turns)
+    promote_sessions(candidates, params.session_weight, params.session_turns, strength)
     promote_dates(candidates, query, now, params.date_weight)

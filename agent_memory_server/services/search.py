@@ -46,6 +46,13 @@ async def _fill_distances(
             c.distance = float(1.0 - np.dot(row, vector))
 
 
+async def _fill_lengths(resources: Resources, candidates: Sequence[Candidate]) -> None:
+    """Each candidate's text length (services/ranking.py: damp_long_turns)."""
+    lengths = await resources.long_term.text_lengths([c.id for c in candidates])
+    for c, n in zip(candidates, lengths, strict=True):
+        c.length = n
+
+
 async def _hydrate(
     resources: Resources, chosen: Sequence[Candidate], score_type: str
 ) -> list[MemoryRecordResult]:
@@ -131,6 +138,8 @@ def ranking_params(resources: Resources, request: SearchRequest) -> RankingParam
         settings.hybrid_session_turns, settings.hybrid_date_weight,
         keyword_gap_turns=settings.hybrid_keyword_gap_turns,
         keyword_gap_full=settings.hybrid_keyword_gap,
+        long_turn_factor=settings.hybrid_long_turn,
+        long_turn_power=settings.hybrid_long_turn_power,
     )  # fmt: skip
 
 
@@ -150,8 +159,12 @@ async def _score(
     else:
         assert vector is not None
         params = ranking_params(resources, request)
+        reads = []
         if threshold is not None or params.fusion == "minmax":
-            await _fill_distances(resources, vector, ranked)
+            reads.append(_fill_distances(resources, vector, ranked))
+        if params.fusion == "minmax" and params.long_turn_factor > 0:
+            reads.append(_fill_lengths(resources, ranked))
+        await asyncio.gather(*reads)
         if threshold is not None:
             ranked = [c for c in ranked if c.distance is not None and c.distance <= threshold]
         now = request.now.timestamp() if request.now is not None else time.time()

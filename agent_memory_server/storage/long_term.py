@@ -238,6 +238,13 @@ class LongTermStore:
             rows = await pipe.execute()
         return [None if raw is None else np.frombuffer(raw, dtype=np.float32) for raw in rows]
 
+    async def text_lengths(self, ids: Sequence[str]) -> list[int]:
+        """Length in bytes of each record's text (0 for a missing record)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key, _ in await self._locate(ids):
+                pipe.hstrlen(key, "text")
+            return [int(n or 0) for n in await pipe.execute()]
+
     async def delete(self, ids: Sequence[str]) -> int:
         located = await self._locate(ids)
         async with self.redis.pipeline(transaction=False) as pipe:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -11,6 +12,7 @@ from agent_memory_server.services.ranking import (
     Candidate,
     RankingParams,
     boost,
+    damp_long_turns,
     fuse_minmax,
     fuse_rrf,
     keyword_confidence,
@@ -251,3 +253,62 @@ def test_a_peaked_semantic_leg_takes_weight_from_the_keyword_leg() -> None:
     plain = _peak_pool(0.8)
     rank_hybrid(plain, RankingParams(fusion="minmax", alpha=0.5), "anything", NOW)
     assert order(plain)[0] == "k0"
+
+
+def test_only_turns_far_longer_than_the_median_lose_bm25() -> None:
+    cands = [Candidate(f"c{i}", keyword=2.0, length=100) for i in range(5)]
+    cands += [Candidate("long", keyword=8.0, length=1600), Candidate("long-sem", length=1600)]
+    damp_long_turns(cands, factor=4.0, power=2.0)
+    assert [c.keyword for c in cands[:5]] == [2.0] * 5  # ordinary turns untouched
+    assert cands[5].keyword == 8.0 * (400 / 1600) ** 2  # 4 x median 100 = 400
+    assert cands[6].keyword is None  # not in the keyword leg: nothing to damp
+
+
+def test_damping_is_off_at_zero_or_without_lengths() -> None:
+    cands = [Candidate("a", keyword=2.0, length=10), Candidate("b", keyword=5.0, length=9000)]
+    damp_long_turns(cands, factor=0.0, power=2.0)
+    assert [c.keyword for c in cands] == [2.0, 5.0]
+    bare = [Candidate("a", keyword=2.0), Candidate("b", keyword=5.0)]
+    damp_long_turns(bare, factor=4.0, power=2.0)
+    assert [c.keyword for c in bare] == [2.0, 5.0]
+
+
+def test_rank_hybrid_puts_the_short_fact_above_the_long_repetitive_turn() -> None:
+    def pool() -> list[Candidate]:
+        return [
+            Candidate("fact", distance=0.30, keyword=3.0, length=80),
+            Candidate("essay", distance=0.35, keyword=12.0, length=3000),
+            *[Candidate(f"o{i}", distance=0.8, keyword=1.0, length=90) for i in range(6)],
+        ]
+
+    params = RankingParams(fusion="minmax", alpha=0.6)
+    off, on = pool(), pool()
+    rank_hybrid(off, params, "q", NOW)
+    rank_hybrid(on, replace(params, long_turn_factor=4.0), "q", NOW)
+    assert max(off, key=lambda c: c.score).id == "essay"
+    assert max(on, key=lambda c: c.score).id == "fact"
+
+
+def test_a_damped_long_turn_still_speaks_for_its_session() -> None:
+    """Session strength comes from the undamped fusion: the short turn of the session whose
+    long answer matched the query keeps its session's lift (damping the session too would
+    put a turn of another session first)."""
+
+    def pool() -> list[Candidate]:
+        return [
+            Candidate("essay", distance=0.40, keyword=12.0, length=3000, session="s1"),
+            Candidate("reply", distance=0.45, keyword=1.0, length=80, session="s1"),
+            Candidate("other", distance=0.44, keyword=1.2, length=90, session="s2"),
+            *[Candidate(f"o{i}", distance=0.8, keyword=1.0, length=90, session=f"x{i}")
+              for i in range(5)],
+        ]  # fmt: skip
+
+    params = RankingParams(fusion="minmax", alpha=0.6, session_weight=0.3,
+                           long_turn_factor=4.0)  # fmt: skip
+    ranked = pool()
+    rank_hybrid(ranked, params, "q", NOW)
+    assert max(ranked, key=lambda c: c.score).id == "reply"
+    everything_damped = pool()
+    damp_long_turns(everything_damped, 4.0, 2.0)
+    rank_hybrid(everything_damped, replace(params, long_turn_factor=0.0), "q", NOW)
+    assert max(everything_damped, key=lambda c: c.score).id == "other"
