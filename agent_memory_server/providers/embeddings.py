@@ -108,6 +108,10 @@ class OpenAIEmbedder:
         self.dimension = dimension
         self.batch_size = batch_size
         self._send_dimensions = send_dimensions
+        # httpx first, fully: the SDK peeks at sys.modules["httpx"] on its request path, and the
+        # MCP app, built in a thread once the API listens, imports httpx; a request served
+        # meanwhile met it half initialised (a 500: "partially initialized module 'httpx'").
+        import httpx  # noqa: F401, PLC0415
         import openai  # noqa: PLC0415 - the SDK costs ~1 s of start-up; only when configured
 
         self._openai_error = openai.OpenAIError

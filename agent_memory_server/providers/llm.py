@@ -29,6 +29,10 @@ class OpenAIChat:
     ) -> None:  # fmt: skip
         self.name = model
         self._metrics = metrics
+        # httpx first, fully: the SDK peeks at sys.modules["httpx"] on its request path, and the
+        # MCP app, built in a thread once the API listens, imports httpx; a request served
+        # meanwhile met it half initialised (a 500: "partially initialized module 'httpx'").
+        import httpx  # noqa: F401, PLC0415
         import openai  # noqa: PLC0415 - the SDKs cost seconds of start-up: only when configured
 
         self._error = openai.OpenAIError
