@@ -66,6 +66,7 @@ class Resources:
     topics: EmbeddingTopicExtractor | None
     tagger: LLMTagger | None
     metrics: Metrics
+    redis_url: str = ""  # of `redis`: the embedded server's when REDIS_URL is unset
     jobs: JobStore = field(init=False)
     meta: MetaStore = field(init=False)
     tokens: TokenStore = field(init=False)
@@ -176,7 +177,7 @@ async def open_resources(
             topics = EmbeddingTopicExtractor(embedder, labels)
         yield Resources(
             settings, redis, keys, working, tokenizers, llm, docket, embedder, long_term,
-            entities, topics, tagger, metrics,
+            entities, topics, tagger, metrics, redis_url=url,
         )  # fmt: skip
 
 
