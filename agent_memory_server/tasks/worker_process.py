@@ -149,22 +149,27 @@ class WorkerProcess:
                 self._ready = True
                 if self._failures:
                     logger.info("embedded worker process %d is back", process.pid)
-        return await process.wait()
+        code = await process.wait()
+        process.stdin.close()
+        return code
 
     async def stop(self) -> None:
         """SIGTERM to the child, waited for up to STOP_TIMEOUT_SECONDS, then SIGKILL."""
         process = self._process
-        if process is None or process.returncode is not None:
+        if process is None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            process.terminate()
-        try:
-            await asyncio.wait_for(process.wait(), STOP_TIMEOUT_SECONDS)
-        except TimeoutError:
-            logger.warning("the embedded worker process did not stop in time; killing it")
+        if process.returncode is None:
             with contextlib.suppress(ProcessLookupError):
-                process.kill()
-            await process.wait()
+                process.terminate()
+            try:
+                await asyncio.wait_for(process.wait(), STOP_TIMEOUT_SECONDS)
+            except TimeoutError:
+                logger.warning("the embedded worker process did not stop in time; killing it")
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                await process.wait()
+        if process.stdin is not None:
+            process.stdin.close()
 
 
 async def supervise(settings: Settings, redis_url: str) -> tuple[WorkerProcess, asyncio.Task[None]]:
