@@ -70,7 +70,8 @@ def create_app(settings: Settings) -> FastAPI:
             app.state.resources = opened
             app.state.worker = worker
             _freeze_startup_heap()
-            warm_models(opened)  # in the background: the server listens meanwhile
+            # in the background: the server listens meanwhile
+            warm_models(opened, entities=worker is None or worker.runs_tasks_here)
             mcp_app.start()  # likewise
             try:
                 yield

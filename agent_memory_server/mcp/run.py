@@ -51,7 +51,8 @@ def restore_stdout(saved: int) -> None:
 @contextlib.asynccontextmanager
 async def _serving(settings: Settings) -> AsyncIterator[tuple[Resources, EmbeddedWorker | None]]:
     async with open_resources(settings) as resources, embedded_worker(resources) as worker:
-        warm_models(resources)  # in the background: the server answers meanwhile
+        # in the background: the server answers meanwhile
+        warm_models(resources, entities=worker is None or worker.runs_tasks_here)
         yield resources, worker
 
 

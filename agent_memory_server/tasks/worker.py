@@ -14,7 +14,7 @@ from docket import CurrentExecution, Depends, Execution, Worker
 from docket.dependencies import AdmissionBlocked
 
 from agent_memory_server.metrics import Metrics
-from agent_memory_server.resources import Resources
+from agent_memory_server.resources import Resources, requests_models_loaded
 from agent_memory_server.tasks.context import bind_resources
 from agent_memory_server.tasks.worker_process import WorkerProcess, supervise
 
@@ -94,6 +94,8 @@ def _log_worker_exit(task: asyncio.Task[None]) -> None:
 class InlineWorker:
     """The embedded worker as a task on the server's event loop (EMBEDDED_WORKER_MODE=inline)."""
 
+    runs_tasks_here = True
+
     def __init__(self, task: asyncio.Task[None]) -> None:
         self.task = task
 
@@ -122,7 +124,10 @@ async def embedded_worker(resources: Resources) -> AsyncIterator[EmbeddedWorker 
         yield None
         return
     if settings.embedded_worker_mode == "process":
-        process, supervisor = await supervise(settings, resources.redis_url)
+        # started once the server's own model is loaded: its start-up keeps the cores
+        process, supervisor = supervise(
+            settings, resources.redis_url, lambda: requests_models_loaded(resources)
+        )
         try:
             yield process
         finally:

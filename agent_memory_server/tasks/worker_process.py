@@ -29,7 +29,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import SecretStr
@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 READY_LINE = b"ready\n"
 WORKER_NICE = 10
 STOP_TIMEOUT_SECONDS = 30.0
+FIRST_WAIT_SECONDS = 60.0
 METRICS_TIMEOUT_SECONDS = 1.0
 FIRST_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 60.0
@@ -72,6 +73,8 @@ def settings_line(settings: Settings, redis_url: str) -> bytes:
 
 class WorkerProcess:
     """Keeps one worker child running while `run()` runs; `status()` for readiness."""
+
+    runs_tasks_here = False
 
     def __init__(self, settings: Settings, redis_url: str) -> None:
         self._line = settings_line(settings, redis_url)
@@ -115,8 +118,13 @@ class WorkerProcess:
         head, _, body = response.partition(b"\r\n\r\n")
         return body if head.startswith(b"HTTP/1.0 200") or head.startswith(b"HTTP/1.1 200") else b""
 
-    async def run(self) -> None:
-        """Start the child, and start it again whenever it dies, until cancelled."""
+    async def run(self, first: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Start the child once `first` is done (the server's start-up: waited for up to
+        FIRST_WAIT_SECONDS, its failure ignored), and again whenever it dies, until cancelled."""
+        if first is not None:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(FIRST_WAIT_SECONDS):
+                    await first()
         backoff = FIRST_BACKOFF_SECONDS
         while True:
             started = time.monotonic()
@@ -172,10 +180,13 @@ class WorkerProcess:
             process.stdin.close()
 
 
-async def supervise(settings: Settings, redis_url: str) -> tuple[WorkerProcess, asyncio.Task[None]]:
-    """A WorkerProcess and the task that keeps it running (cancel, then `stop()` it)."""
+def supervise(
+    settings: Settings, redis_url: str, first: Callable[[], Awaitable[None]] | None = None
+) -> tuple[WorkerProcess, asyncio.Task[None]]:
+    """A WorkerProcess and the task that keeps it running, started after `first` (cancel the
+    task, then `stop()` the process)."""
     worker = WorkerProcess(settings, redis_url)
-    return worker, asyncio.create_task(worker.run(), name="embedded-worker-process")
+    return worker, asyncio.create_task(worker.run(first), name="embedded-worker-process")
 
 
 # --- the child's side --------------------------------------------------------------------
