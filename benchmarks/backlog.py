@@ -4,7 +4,8 @@ each way of running the embedded worker, without the reference server.
 For each EMBEDDED_WORKER_MODE (process, the default, and inline) and each repetition, in
 alternating order (inline, process, process, inline, ...), `agent-memory api` starts on a fresh
 embedded Redis with default settings; it is seeded (64 sessions of 10 messages, 400 memories)
-and left to drain; then each request of the backlog table is timed at c=1 with the worker idle,
+and left to drain; after an untimed pass of 20 requests per case (a fresh server's first
+requests pay one-off costs), each request of the backlog table is timed at c=1 with the worker idle,
 and again right after 2,000 messages were written (100 sessions of 20) while the worker
 promotes, embeds and enriches them; the cases take turns, one request each, so that every case
 sees the same stretch of the backlog. Ratio = busy p95 / idle p95 (target <= 1.25); the ratios

@@ -84,7 +84,6 @@ class WorkerProcess:
         self._ready = False
         self._failures = 0
         self._last_exit: str | None = None
-        self._stopping = False
 
     @property
     def pid(self) -> int | None:
@@ -93,12 +92,15 @@ class WorkerProcess:
         return process.pid if process is not None and process.returncode is None else None
 
     def status(self) -> str:
-        """'ok' while a child runs (a first child counts from its start: tasks wait in the
-        queue meanwhile); after a child died, the reason until its successor is ready."""
+        """'ok' while the first child starts or runs (it starts once the server's model is
+        loaded; tasks wait in the queue meanwhile); after a child died, the reason until its
+        successor is ready."""
         process = self._process
+        if self._failures == 0 and (process is None or process.returncode is None):
+            return "ok"
         if process is None:
             return "the embedded worker process is not started"
-        if process.returncode is None and (self._ready or self._failures == 0):
+        if process.returncode is None and self._ready:
             return "ok"
         how = _exit(process.returncode) if process.returncode is not None else self._last_exit
         return f"the embedded worker process {how}; restarting"
@@ -110,9 +112,11 @@ class WorkerProcess:
         try:
             async with asyncio.timeout(METRICS_TIMEOUT_SECONDS):
                 reader, writer = await asyncio.open_connection("127.0.0.1", self._metrics_port)
-                writer.write(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-                response = await reader.read()
-                writer.close()
+                try:
+                    writer.write(b"GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                    response = await reader.read()
+                finally:
+                    writer.close()
         except (OSError, TimeoutError):
             return b""
         head, _, body = response.partition(b"\r\n\r\n")
