@@ -9,7 +9,7 @@ COMPOSE_VERSION := 2.40.3
 COMPOSE_SDIST_SHA256 := d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec9594e8c1d8
 COMPOSE := .tools/docker-compose
 
-.PHONY: install uv run worker test test-fast lint docs format bench bench-reference bench-cold-start \
+.PHONY: install uv run worker test test-fast lint docs format bench bench-reference bench-cold-start bench-backlog \
 	bench-cluster api-fuzz clean compose-tool compose-check chromium test-ui
 
 uv:
@@ -78,6 +78,10 @@ bench-reference: install
 
 bench-cold-start: install
 	$(RUN) python -m benchmarks.cold_start
+
+# The backlog table alone (no reference): the embedded worker inline vs as a child process.
+bench-backlog: install
+	$(RUN) python -m benchmarks.backlog $(BENCH_ARGS)
 
 # Scale run on a local 3-primary Redis Cluster beside one node (docs/benchmarks/cluster.md);
 # BENCH_ARGS="--records 1000000 --cluster-only --skip-overhead" for the 1M run on the cluster

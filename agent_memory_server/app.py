@@ -69,15 +69,16 @@ def create_app(settings: Settings) -> FastAPI:
             embedded_worker(opened) as worker,
         ):
             app.state.resources = opened
-            app.state.worker_task = worker
+            app.state.worker = worker
             _freeze_startup_heap()
-            warm_models(opened)  # in the background: the server listens meanwhile
+            # in the background: the server listens meanwhile
+            warm_models(opened, entities=worker is None or worker.runs_tasks_here)
             mcp_app.start()  # likewise
             try:
                 yield
             finally:
                 await mcp_app.stop()
-                app.state.worker_task = None
+                app.state.worker = None
 
     app = FastAPI(
         title="agent-memory-server",
@@ -85,7 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
         description="Working and long-term memory for AI agents.",
         lifespan=lifespan,
     )
-    app.state.worker_task = None
+    app.state.worker = None
     install_error_handlers(app)
     app.add_middleware(JsonWrites)  # innermost: behind auth, limits and the log
     app.add_middleware(WorkingMemoryReads)  # likewise

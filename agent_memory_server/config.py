@@ -145,7 +145,17 @@ class Settings(BaseSettings):
 
     # --- Tasks -----------------------------------------------------------------------------
     embedded_worker: bool = Field(
-        default=True, description="Run a Docket worker inside the API process."
+        default=True,
+        description="The API and MCP servers run a Docket worker for you (false: run "
+        "`agent-memory task-worker` processes yourself).",
+    )
+    embedded_worker_mode: Literal["process", "inline"] = Field(
+        default="process",
+        description="How the embedded worker runs. process: a child process "
+        "(`agent-memory task-worker`) that the server starts once it listens, at a lower CPU "
+        "priority (nice 10), restarts with a backoff if it dies and stops with itself, so that "
+        "background work does not slow requests. inline: a task on the server's own event loop "
+        "(one process, less memory; background work competes with requests for the loop).",
     )
     docket_name: str | None = Field(
         default=None, description="Docket (queue) name; default '<key_prefix>-docket'."

@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, Metric, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, start_http_server
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.registry import Collector
 
 logger = logging.getLogger(__name__)
 
@@ -96,9 +98,40 @@ class Metrics:
         if completion_tokens:
             self.llm_tokens.labels(provider, model, "completion").inc(completion_tokens)
 
-    def render(self) -> bytes:
-        """The registry in Prometheus' text exposition format."""
-        return generate_latest(self.registry)
+    def render(self, other: bytes = b"") -> bytes:
+        """The registry in Prometheus' text exposition format; with `other` (the exposition of
+        another process's Metrics: the embedded worker's), the two summed sample by sample."""
+        if not other:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(_Summed(self.registry, other.decode()))
+        return generate_latest(registry)
+
+
+class _Summed(Collector):
+    """Our families with another process's samples added (every metric here is a counter or a
+    histogram, so sums are exact); `_created` timestamps stay ours."""
+
+    def __init__(self, own: CollectorRegistry, other: str) -> None:
+        self.own = own
+        self.other = {f.name: f for f in text_string_to_metric_families(other)}
+
+    def collect(self) -> Iterator[Metric]:
+        for family in self.own.collect():
+            extra = self.other.get(family.name)
+            if extra is None:
+                yield family
+                continue
+            sums: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+            for sample in [*family.samples, *extra.samples]:
+                key = (sample.name, tuple(sorted(sample.labels.items())))
+                if key in sums and sample.name.endswith("_created"):
+                    continue
+                sums[key] = sums.get(key, 0.0) + sample.value
+            merged = Metric(family.name, family.documentation, family.type)
+            for (name, labels), value in sums.items():
+                merged.add_sample(name, dict(labels), value)
+            yield merged
 
 
 @contextmanager

@@ -66,6 +66,7 @@ class Resources:
     topics: EmbeddingTopicExtractor | None
     tagger: LLMTagger | None
     metrics: Metrics
+    redis_url: str = ""  # of `redis`: the embedded server's when REDIS_URL is unset
     jobs: JobStore = field(init=False)
     meta: MetaStore = field(init=False)
     tokens: TokenStore = field(init=False)
@@ -176,7 +177,7 @@ async def open_resources(
             topics = EmbeddingTopicExtractor(embedder, labels)
         yield Resources(
             settings, redis, keys, working, tokenizers, llm, docket, embedder, long_term,
-            entities, topics, tagger, metrics,
+            entities, topics, tagger, metrics, redis_url=url,
         )  # fmt: skip
 
 
@@ -194,15 +195,28 @@ def shared_entity_extractor(provider: str, model: str | None) -> WarmingEntityEx
     return WarmingEntityExtractor(load)
 
 
-def warm_models(resources: Resources) -> None:
+def warm_models(resources: Resources, *, entities: bool = True) -> None:
     """Start loading the local models in background threads; a door calls this once it
-    serves, so that it listens at once and the first search does not pay for the load."""
+    serves, so that it listens at once and the first search does not pay for the load.
+
+    Args:
+        entities: the NER model too (a server whose tasks run in a worker process leaves it
+            to that process; a request that needs it loads it on first use).
+    """
     resources.tokenizers.warm()
     inner = getattr(resources.embedder, "inner", resources.embedder)
-    for model in (inner, resources.entities):
+    for model in (inner, resources.entities if entities else None):
         warm = getattr(model, "warm", None)
         if callable(warm):
             warm()
+
+
+async def requests_models_loaded(resources: Resources) -> None:
+    """Wait until the model requests use (the local embedder) is loaded; at once otherwise."""
+    inner = getattr(resources.embedder, "inner", resources.embedder)
+    loaded = getattr(inner, "loaded", None)
+    if callable(loaded):
+        await loaded()
 
 
 async def check_embedder(store: LongTermStore, meta: MetaStore, embedder: Embedder) -> None:
@@ -225,4 +239,6 @@ async def check_embedder(store: LongTermStore, meta: MetaStore, embedder: Embedd
         await meta.set_embedder_name(embedder.name)
 
 
-__all__ = ["ConfigurationError", "Resources", "open_resources", "warm_models"]
+__all__ = [
+    "ConfigurationError", "Resources", "open_resources", "requests_models_loaded", "warm_models",
+]  # fmt: skip

@@ -67,8 +67,8 @@ def shared_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def make_settings(redis_url: str, shared_data_dir: Path) -> Callable[..., Settings]:
-    """Settings on the test Redis with a fresh key prefix, no LLM and no embedded worker;
-    nothing comes from the environment or a `.env` file."""
+    """Settings on the test Redis with a fresh key prefix, no LLM and no embedded worker (an
+    inline one when asked for); nothing comes from the environment or a `.env` file."""
 
     def build(**overrides: Any) -> Settings:
         values: dict[str, Any] = {
@@ -77,6 +77,7 @@ def make_settings(redis_url: str, shared_data_dir: Path) -> Callable[..., Settin
             "key_prefix": f"t{uuid.uuid4().hex[:10]}",
             "llm_provider": "none",
             "embedded_worker": False,
+            "embedded_worker_mode": "inline",  # with embedded_worker=True: no child process
             "compaction_interval_minutes": 0,
             "summary_view_refresh_minutes": 0,  # periodic jobs that stay queued never drain
         }

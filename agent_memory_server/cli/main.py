@@ -133,16 +133,27 @@ def task_worker(
         int | None,
         typer.Option(min=1, max=65535, help="Serve Prometheus metrics on this port (HOST)"),
     ] = None,
+    embedded: Annotated[
+        bool, typer.Option(hidden=True, help="Started by a server: settings on stdin")
+    ] = False,
 ) -> None:
     """Run a separate Docket worker (scale out: run as many as you like)."""
     import asyncio  # noqa: PLC0415
 
     from agent_memory_server.errors import ConfigurationError  # noqa: PLC0415
+    from agent_memory_server.logs import configure_logging  # noqa: PLC0415
     from agent_memory_server.metrics import serve_metrics  # noqa: PLC0415
     from agent_memory_server.resources import open_resources, warm_models  # noqa: PLC0415
+    from agent_memory_server.tasks import worker_process  # noqa: PLC0415
     from agent_memory_server.tasks.worker import run_worker  # noqa: PLC0415
 
-    settings = load_settings()
+    if embedded:  # the embedded worker of a server (tasks/worker_process.py)
+        settings = worker_process.child_settings()
+        configure_logging(settings)
+        on_ready = worker_process.announce_ready
+    else:
+        settings = load_settings()
+        on_ready = None
 
     async def main() -> None:
         task = asyncio.current_task()
@@ -151,7 +162,9 @@ def task_worker(
         async with open_resources(settings) as resources:
             warm_models(resources)
             with serve_metrics(resources.metrics, settings.host, metrics_port):
-                await run_worker(resources, concurrency, timedelta(seconds=redelivery_timeout))
+                await run_worker(
+                    resources, concurrency, timedelta(seconds=redelivery_timeout), on_ready
+                )
 
     try:
         asyncio.run(main())

@@ -29,7 +29,7 @@ from agent_memory_server.mcp.http import HttpTransport, standalone_app
 from agent_memory_server.mcp.server import create_mcp_server
 from agent_memory_server.metrics import CONTENT_TYPE
 from agent_memory_server.resources import Resources, open_resources, warm_models
-from agent_memory_server.tasks.worker import embedded_worker
+from agent_memory_server.tasks.worker import EmbeddedWorker, embedded_worker
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +49,11 @@ def restore_stdout(saved: int) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _serving(settings: Settings) -> AsyncIterator[Resources]:
-    async with open_resources(settings) as resources, embedded_worker(resources):
-        warm_models(resources)  # in the background: the server answers meanwhile
-        yield resources
+async def _serving(settings: Settings) -> AsyncIterator[tuple[Resources, EmbeddedWorker | None]]:
+    async with open_resources(settings) as resources, embedded_worker(resources) as worker:
+        # in the background: the server answers meanwhile
+        warm_models(resources, entities=worker is None or worker.runs_tasks_here)
+        yield resources, worker
 
 
 async def serve_stdio(settings: Settings) -> None:
@@ -64,7 +65,7 @@ async def serve_stdio(settings: Settings) -> None:
     """
     saved = divert_stdout()  # while Resources open
     try:
-        async with _serving(settings) as resources:
+        async with _serving(settings) as (resources, _):
             restore_stdout(saved)
             try:
                 with contextlib.suppress(asyncio.CancelledError):
@@ -76,12 +77,13 @@ async def serve_stdio(settings: Settings) -> None:
         restore_stdout(saved)
 
 
-def _operations_routes(resources: Resources) -> list[Route]:
-    """GET /metrics (this process's Prometheus metrics) and GET /v1/health/live, as the API
-    serves them, for the scraper and the container's health check."""
+def _operations_routes(resources: Resources, worker: EmbeddedWorker | None) -> list[Route]:
+    """GET /metrics (this process's Prometheus metrics, with its worker process's) and GET
+    /v1/health/live, as the API serves them, for the scraper and the container's health check."""
 
     async def metrics(request: Request) -> Response:
-        return Response(resources.metrics.render(), media_type=CONTENT_TYPE)
+        other = b"" if worker is None else await worker.metrics()
+        return Response(resources.metrics.render(other), media_type=CONTENT_TYPE)
 
     async def live(request: Request) -> Response:
         return JSONResponse({"status": "alive"})
@@ -94,9 +96,9 @@ def _operations_routes(resources: Resources) -> list[Route]:
 
 async def serve_http(settings: Settings, transport: HttpTransport, host: str, port: int) -> None:
     """Serve MCP over streamable HTTP (`/mcp`) or SSE (`/sse`), also under `/{namespace}`."""
-    async with _serving(settings) as resources:
+    async with _serving(settings) as (resources, worker):
         app = standalone_app(
-            create_mcp_server(lambda: resources), transport, _operations_routes(resources)
+            create_mcp_server(lambda: resources), transport, _operations_routes(resources, worker)
         )
         app.state.resources = resources
         app.add_middleware(AuthMiddleware)  # the same check as the API's, before any MCP frame

@@ -74,6 +74,10 @@ class LocalMiniLM:
     def warm(self) -> None:
         self._model.start()
 
+    async def loaded(self) -> None:
+        """Wait until the requests' model is loaded (starting the load if nobody has)."""
+        await self._model.get()
+
     async def embed(self, texts: Sequence[str]) -> Vectors:
         if in_background():
             model = await self._background.get()

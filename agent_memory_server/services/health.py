@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Protocol
 
 from redis.exceptions import RedisError
 
 from agent_memory_server.models.health import ReadinessResponse
 from agent_memory_server.resources import Resources
+
+
+class EmbeddedWorker(Protocol):
+    """The server's own worker (tasks/worker.py): 'ok', or what is wrong with it."""
+
+    def status(self) -> str: ...
+
 
 CHECK_TIMEOUT_SECONDS = 2.0
 
@@ -23,18 +31,9 @@ async def _redis(resources: Resources) -> str:
     return "ok"
 
 
-def _embedded(task: asyncio.Task[None] | None) -> str:
-    if task is None:
-        return "the embedded worker is not started"
-    if not task.done():
-        return "ok"
-    error = None if task.cancelled() else task.exception()
-    return f"the embedded worker stopped: {error!r}" if error else "the embedded worker stopped"
-
-
-async def _worker(resources: Resources, embedded: asyncio.Task[None] | None) -> str:
+async def _worker(resources: Resources, embedded: EmbeddedWorker | None) -> str:
     if resources.settings.embedded_worker:
-        return _embedded(embedded)
+        return "the embedded worker is not started" if embedded is None else embedded.status()
     docket = resources.docket
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
@@ -52,12 +51,13 @@ async def _worker(resources: Resources, embedded: asyncio.Task[None] | None) -> 
 
 
 async def readiness(
-    resources: Resources, embedded_worker: asyncio.Task[None] | None
+    resources: Resources, embedded_worker: EmbeddedWorker | None
 ) -> ReadinessResponse:
     """Redis answers PING and a worker is there to run tasks.
 
     Args:
-        embedded_worker: the API's own worker task, checked with EMBEDDED_WORKER=true; with it
+        embedded_worker: the server's own worker (its child process, or its task with
+            EMBEDDED_WORKER_MODE=inline), checked with EMBEDDED_WORKER=true; with it
             false, workers are separate processes, found by their Docket heartbeats.
     """
     redis, worker = await asyncio.gather(_redis(resources), _worker(resources, embedded_worker))

@@ -14,8 +14,9 @@ from docket import CurrentExecution, Depends, Execution, Worker
 from docket.dependencies import AdmissionBlocked
 
 from agent_memory_server.metrics import Metrics
-from agent_memory_server.resources import Resources
+from agent_memory_server.resources import Resources, requests_models_loaded
 from agent_memory_server.tasks.context import bind_resources
+from agent_memory_server.tasks.worker_process import WorkerProcess, supervise
 
 logger = logging.getLogger(__name__)
 
@@ -68,12 +69,20 @@ def create_worker(
 
 
 async def run_worker(
-    resources: Resources, concurrency: int, redelivery_timeout: timedelta = timedelta(minutes=5)
+    resources: Resources,
+    concurrency: int,
+    redelivery_timeout: timedelta = timedelta(minutes=5),
+    on_ready: Callable[[], None] | None = None,
 ) -> None:
-    """Process tasks until cancelled. Tasks see `resources` through current_resources()."""
+    """Process tasks until cancelled. Tasks see `resources` through current_resources().
+
+    `on_ready` is called once the worker has joined the docket.
+    """
     bind_resources(resources)
     async with create_worker(resources, concurrency, redelivery_timeout) as worker:
         logger.info("task worker running on docket %r", resources.docket.name)
+        if on_ready is not None:
+            on_ready()
         await worker.run_forever()
 
 
@@ -82,22 +91,57 @@ def _log_worker_exit(task: asyncio.Task[None]) -> None:
         logger.error("the embedded task worker stopped", exc_info=task.exception())
 
 
-@contextlib.asynccontextmanager
-async def embedded_worker(resources: Resources) -> AsyncIterator[asyncio.Task[None] | None]:
-    """Run a worker in this process while inside, if `settings.embedded_worker` (API, MCP).
+class InlineWorker:
+    """The embedded worker as a task on the server's event loop (EMBEDDED_WORKER_MODE=inline)."""
 
-    Yields the worker's task (None without one), for readiness checks.
+    runs_tasks_here = True
+
+    def __init__(self, task: asyncio.Task[None]) -> None:
+        self.task = task
+
+    async def metrics(self) -> bytes:
+        return b""  # the worker reports to the server's own Metrics
+
+    def status(self) -> str:
+        if not self.task.done():
+            return "ok"
+        error = None if self.task.cancelled() else self.task.exception()
+        return f"the embedded worker stopped: {error!r}" if error else "the embedded worker stopped"
+
+
+EmbeddedWorker = InlineWorker | WorkerProcess
+
+
+@contextlib.asynccontextmanager
+async def embedded_worker(resources: Resources) -> AsyncIterator[EmbeddedWorker | None]:
+    """Run a worker for this server while inside, if `settings.embedded_worker` (API, MCP):
+    a child process (tasks/worker_process.py) or, EMBEDDED_WORKER_MODE=inline, a task here.
+
+    Yields its handle (None without one), whose `status()` the readiness check reports.
     """
     settings = resources.settings
     if not settings.embedded_worker:
         yield None
+        return
+    if settings.embedded_worker_mode == "process":
+        # started once the server's own model is loaded: its start-up keeps the cores
+        process, supervisor = supervise(
+            settings, resources.redis_url, lambda: requests_models_loaded(resources)
+        )
+        try:
+            yield process
+        finally:
+            supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await supervisor
+            await process.stop()
         return
     worker = asyncio.create_task(
         run_worker(resources, settings.worker_concurrency), name="docket-worker"
     )
     worker.add_done_callback(_log_worker_exit)
     try:
-        yield worker
+        yield InlineWorker(worker)
     finally:
         worker.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -41,6 +41,6 @@ async def live() -> LivenessResponse:
 )
 async def ready(request: Request, resources: ResourcesDep) -> JSONResponse:
     """200 when Redis answers and a task worker is running; 503 naming what is not ready."""
-    report = await readiness(resources, request.app.state.worker_task)
+    report = await readiness(resources, request.app.state.worker)
     status = 200 if report.status == "ready" else 503
     return JSONResponse(report.model_dump(), status_code=status)
