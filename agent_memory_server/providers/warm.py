@@ -65,7 +65,9 @@ class Warm(Generic[T]):
         if self._future.done():
             return self._future.result()
         self.start()
-        return await asyncio.wrap_future(self._future)
+        # Shielded: a waiter that is cancelled (a client gone, a start-up deadline) must not
+        # cancel the one build every other caller waits for.
+        return await asyncio.shield(asyncio.wrap_future(self._future))
 
     def wait(self) -> T:
         """The value, blocking this thread until it is built (for synchronous callers)."""

@@ -8,9 +8,11 @@ therefore not a daemon; these tests check that an exiting process waits for it.
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -69,3 +71,18 @@ async def test_a_build_error_reaches_every_caller() -> None:
     for _ in range(2):
         with pytest.raises(ValueError, match="weights missing"):
             await warm.get()
+
+
+async def test_a_cancelled_waiter_leaves_the_build_to_the_others() -> None:
+    def build() -> str:
+        time.sleep(0.3)
+        return "model"
+
+    warm: Warm[str] = Warm(build, "test model")
+    waiter = asyncio.create_task(warm.get())
+    await asyncio.sleep(0.05)
+    waiter.cancel()  # e.g. a request whose client went away while the model loaded
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert await warm.get() == "model"
+    assert warm.ready
