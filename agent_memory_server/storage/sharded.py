@@ -15,8 +15,9 @@ single-shard query, and namespaces spread over the shards by their tag's slot.
   the index (not the documents: FT.DROPINDEX without DD), then takes the key (GETDEL): "1"
   means a write came in meanwhile, and the drop recreates the index over it. A write that
   finds anything but "1" makes sure the index exists. Either way no written record is left
-  outside an index (one written during the drop is found once the recreated index's
-  background scan reaches it).
+  outside an index, and the write that found the index gone returns once the recreated
+  index has scanned the records already there (FT.CREATE indexes them in the background;
+  waited for up to 10 s), so it is searchable when acknowledged.
 - A search whose filter names its namespaces (`namespace == x`, or any of a list, ANDed with
   the rest) asks only their indexes; any other search fans out over every namespace's index,
   concurrently, and merges: nearest first for vectors, highest BM25 first for keywords
@@ -108,6 +109,18 @@ class _Shard(LongTermStore):
         except ResponseError as e:  # another process created it meanwhile
             if not _exists_already(e):
                 raise
+
+    async def wait_indexed(self, seconds: float = 10.0) -> None:
+        """Wait (bounded) until the index has scanned the keys that existed when it was made."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while asyncio.get_running_loop().time() < deadline:
+            try:
+                if int((await self.index.info()).get("indexing", 0)) == 0:
+                    return
+            except ResponseError as e:  # a racing drop recreates it (see the module's notes)
+                if not _missing_index(e):
+                    raise
+            await asyncio.sleep(0.01)
 
     async def is_empty(self) -> bool:
         """The index holds no record and is not still indexing existing keys (False when
@@ -272,6 +285,8 @@ class ShardedLongTermStore(LongTermStore):
             if was is None or as_str(was) != "1":  # the index was dropped, or is being dropped
                 self._indexed.discard(marker)
                 await self.ensure_index(marker)
+                # The index came after the records: searchable once its scan has reached them.
+                await self._shard(marker).wait_indexed()
         left = {old for old in before if old is not None and old not in by_marker}
         for marker in sorted(left):  # a namespace that records moved out of may now be empty
             await self._drop_if_empty(marker)
