@@ -216,8 +216,11 @@ def _lower_priority() -> None:
 
 def _watch_stdin(on_parent_gone: Callable[[], None]) -> None:
     def watch() -> None:
-        with contextlib.suppress(OSError, ValueError):
-            while sys.stdin.buffer.read(65536):
+        # The raw descriptor, not sys.stdin.buffer: a daemon thread blocked in the buffered
+        # reader holds its lock, and the interpreter's shutdown then dies with "Fatal Python
+        # error: could not acquire lock for <stdin>" (an abort instead of a clean exit).
+        with contextlib.suppress(OSError):
+            while os.read(sys.stdin.fileno(), 65536):
                 pass
         on_parent_gone()
 
