@@ -101,9 +101,12 @@ async def test_round_trip_into_an_empty_store_keeps_every_field_and_every_rankin
         assert [m.id for m in after.memories] == [m.id for m in before.memories], request
         assert after.memories, request
         assert after.total == before.total
-        assert [m.score for m in after.memories] == pytest.approx(
-            [m.score for m in before.memories], abs=1e-4
-        )
+        if request.search_mode != "keyword":
+            # BM25 scores (keyword mode) depend on the index's term statistics, which keep
+            # deleted documents until RediSearch's GC runs; ids and order are compared above.
+            assert [m.score for m in after.memories] == pytest.approx(
+                [m.score for m in before.memories], abs=1e-4
+            )
         assert [m.dist for m in after.memories] == pytest.approx(
             [m.dist for m in before.memories], abs=1e-4
         )
