@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import re
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -21,8 +19,7 @@ import pytest
 from agent_memory_server.config import Settings
 from agent_memory_server.tasks.worker import run_worker
 from tests.conftest import AppClient
-from tests.support.hermetic import CHILD_CWD, free_port
-from tests.support.processes import SERVER_START_SECONDS
+from tests.support.processes import start_api
 
 
 async def _ready_status(app: AppClient, wanted: int, seconds: float = 20) -> httpx.Response:
@@ -81,28 +78,11 @@ def logging_server(
     processes: list[subprocess.Popen[bytes]] = []
 
     def start(**env_overrides: str) -> tuple[str, Callable[[], str]]:
-        port = free_port()
-        log = tmp_path / f"stderr-{port}.log"
-        env = {
-            **os.environ, "REDIS_URL": redis_url, "DATA_DIR": str(shared_data_dir),
-            "KEY_PREFIX": f"l{uuid.uuid4().hex[:10]}", "LLM_PROVIDER": "none", **env_overrides,
-        }  # fmt: skip
-        with log.open("wb") as stderr:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "agent_memory_server", "api", "--port", str(port)],
-                cwd=CHILD_CWD, env=env, stdout=subprocess.DEVNULL, stderr=stderr,
-            )  # fmt: skip
+        log = tmp_path / f"stderr-{uuid.uuid4().hex[:8]}.log"
+        process, url = start_api(
+            redis_url, shared_data_dir, log, ready_path="/v1/health/live", **env_overrides
+        )
         processes.append(process)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, f"no answer in {SERVER_START_SECONDS} s"
-            try:
-                if httpx.get(f"{url}/v1/health/live", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
 
         def stop() -> str:
             process.terminate()

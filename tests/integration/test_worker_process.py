@@ -8,9 +8,7 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,8 +16,7 @@ from typing import Any
 
 import httpx
 
-from tests.support.hermetic import CHILD_CWD, free_port
-from tests.support.processes import SERVER_START_SECONDS
+from tests.support.processes import SERVER_START_SECONDS, start_api
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -74,27 +71,8 @@ def api_process(
     redis_url: str, data_dir: Path, log: Path
 ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """`agent-memory api` with default worker settings; the process and its URL."""
-    port = free_port()
-    env = {
-        **os.environ, "REDIS_URL": redis_url, "DATA_DIR": str(data_dir),
-        "KEY_PREFIX": f"w{uuid.uuid4().hex[:10]}", "LLM_PROVIDER": "none", "LOG_LEVEL": "INFO",
-    }  # fmt: skip
-    with log.open("wb") as err:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "agent_memory_server", "api", "--port", str(port)],
-            cwd=CHILD_CWD, env=env, stdout=subprocess.DEVNULL, stderr=err,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    process, url = start_api(redis_url, data_dir, log, LOG_LEVEL="INFO")
     try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            assert process.poll() is None, log.read_text()[-3000:]
-            try:
-                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the API did not start"
-                time.sleep(0.1)
         yield process, url
     finally:
         if process.poll() is None:
