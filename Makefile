@@ -68,9 +68,12 @@ bench: install
 	$(RUN) python -m benchmarks.run
 
 # Ours beside agent-memory-server 0.15.2 (../shared/bench/reference; its first start builds its
-# venvs, ~3 min): the reference runs on REFERENCE_PORT..+2 and is stopped afterwards.
+# venvs, ~3 min): the reference runs on REFERENCE_PORT..+2 and is stopped afterwards. Its
+# venvs, logs and pid files live in this checkout (.reference/), so that two checkouts on one
+# machine (worktrees) do not stop each other's reference; give each its own REFERENCE_PORT.
 REFERENCE := ../shared/bench/reference/reference.sh
 REFERENCE_PORT ?= 16420
+export REFERENCE_DIR ?= $(CURDIR)/.reference
 bench-reference: install
 	$(REFERENCE) start $(REFERENCE_PORT)
 	$(RUN) python -m benchmarks.vs_reference --reference-url http://127.0.0.1:$$(($(REFERENCE_PORT) + 2)) \
