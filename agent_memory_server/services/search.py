@@ -178,6 +178,30 @@ async def _score(
     return ranked
 
 
+def _keyword_result(record: MemoryRecord, score: float) -> MemoryRecordResult:
+    return MemoryRecordResult.model_construct(
+        **dict(record), dist=1.0, score=score, score_type="keyword",
+        semantic_rank=None, keyword_rank=None,
+    )  # fmt: skip
+
+
+async def _keyword_page(
+    resources: Resources, request: SearchRequest, where: Any
+) -> MemoryRecordResults | None:
+    """A keyword page as the generic path ranks it (BM25, ties by id), read in one round trip
+    with the record of its access; None where the store cannot (the cluster layout)."""
+    touched_at = utcnow() if resources.settings.track_access else None
+    found = await resources.long_term.keyword_page(
+        query_terms(request.text), where, request.offset, request.limit, touched_at
+    )
+    if found is None:
+        return None
+    hits, total = found
+    page = [_keyword_result(hit.record, hit.score) for hit in hits]
+    end = request.offset + request.limit
+    return MemoryRecordResults(memories=page, total=total, next_offset=end if end < total else None)
+
+
 async def search_memories(resources: Resources, request: SearchRequest) -> MemoryRecordResults:
     """Semantic, keyword or hybrid search with filters, paging and optional re-ranking."""
     filters = {f: getattr(request, f) for f in TAG_FIELDS}
@@ -189,6 +213,10 @@ async def search_memories(resources: Resources, request: SearchRequest) -> Memor
     rerank = (
         request.search_mode == "hybrid" or request.recency_boost or request.importance_weight > 0
     )
+    if request.search_mode == "keyword" and not rerank:
+        one_trip = await _keyword_page(resources, request, where)
+        if one_trip is not None:
+            return one_trip
     depth = max(end, resources.settings.search_candidates) if rerank else end
     candidates, total, vector = await _collect(resources, request, where, depth, not rerank)
     ranked = await _score(resources, request, list(candidates.values()), vector)
