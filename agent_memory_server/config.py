@@ -202,6 +202,10 @@ class Settings(BaseSettings):
     embedding_api_key: SecretStr | None = None
     embedding_batch_size: int = Field(default=32, ge=1, le=2048)
     embedding_threads: int | None = Field(default=None, ge=1, le=64)
+    query_embedding_cache: int = Field(
+        default=1024, ge=0, le=1_000_000,
+        description="Query vectors kept in memory (LRU, per tenant, model and text); 0: off.",
+    )  # fmt: skip
     model_cache_dir: Path | None = Field(
         default=None,
         description="Where the local embedder's ONNX graph is cached; default data_dir/models.",

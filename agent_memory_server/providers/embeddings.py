@@ -178,6 +178,7 @@ class MeasuredEmbedder:
     def __init__(self, inner: Embedder, provider: str, metrics: Metrics) -> None:
         self.inner = inner
         self.name = inner.name
+        self.query_model: str = getattr(inner, "query_model", inner.name)
         self.dimension = inner.dimension
         self._provider = provider
         self._metrics = metrics
@@ -185,6 +186,14 @@ class MeasuredEmbedder:
     async def embed(self, texts: Sequence[str]) -> Vectors:
         start = time.perf_counter()
         vectors = await self.inner.embed(texts)
+        self._metrics.observe_embedding(self._provider, len(texts), time.perf_counter() - start)
+        return vectors
+
+    async def embed_query(self, texts: Sequence[str]) -> Vectors:
+        """The inner embedder's query path (`embed_query`) when it has one, timed alike."""
+        start = time.perf_counter()
+        embed = getattr(self.inner, "embed_query", None) or self.inner.embed
+        vectors: Vectors = await embed(texts)
         self._metrics.observe_embedding(self._provider, len(texts), time.perf_counter() - start)
         return vectors
 
