@@ -4,6 +4,7 @@ its size bound holds (least recently used out first), and 0 turns it off."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -118,3 +119,26 @@ async def test_a_negative_size_is_refused(make_settings: Callable[..., Settings]
         assert "query_embedding_cache" in str(e)
     else:
         raise AssertionError("QUERY_EMBEDDING_CACHE=-1 was accepted")
+
+
+async def test_int8_queries_find_what_float_queries_find(
+    make_settings: Callable[..., Settings], start_app: Any
+) -> None:
+    async with start_app(make_settings(query_embedding_precision="int8")) as app:
+        await _seed(app)
+        cache = app.resources.query_vectors
+        assert cache.model == "local:all-MiniLM-L6-v2/int8"  # never mixed with float entries
+        await app.resources.query_vectors.vector("warm-up", None)  # starts the int8 load
+        inner = app.resources.embedder.inner  # type: ignore[attr-defined]
+        for _ in range(600):
+            if inner.query_session_ready:
+                break
+            await asyncio.sleep(0.1)
+        assert inner.query_session_ready
+        for text, expected in (("Where did Alice move?", "a1"), ("Who plays the cello?", "a2"),
+                               ("Who lives in Tokyo?", "b1")):  # fmt: skip
+            hits = await _search(app, text, mode="hybrid")
+            assert hits[0][0] == expected, (text, hits)
+            stored = (await app.resources.embedder.embed([text]))[0]
+            query = await cache.vector(text, None)
+            assert 0.98 <= float(np.dot(stored, query)) < 0.99999  # the int8 copy answered
