@@ -202,6 +202,21 @@ class Settings(BaseSettings):
     embedding_api_key: SecretStr | None = None
     embedding_batch_size: int = Field(default=32, ge=1, le=2048)
     embedding_threads: int | None = Field(default=None, ge=1, le=64)
+    query_embedding_precision: Literal["float32", "int8"] = Field(
+        default="float32",
+        description="Local model only: the model search queries are embedded with; int8: a "
+        "quantised copy, built once and cached beside the float graph (stored vectors stay "
+        "float32).",
+    )
+    query_embedding_threads: int = Field(
+        default=1, ge=0, le=64,
+        description="Local model only: onnxruntime threads of the search queries' own "
+        "session; 0: queries share the write path's session (float32 only).",
+    )  # fmt: skip
+    query_embedding_cache: int = Field(
+        default=1024, ge=0, le=1_000_000,
+        description="Query vectors kept in memory (LRU, per tenant, model and text); 0: off.",
+    )  # fmt: skip
     model_cache_dir: Path | None = Field(
         default=None,
         description="Where the local embedder's ONNX graph is cached; default data_dir/models.",

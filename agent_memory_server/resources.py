@@ -24,6 +24,7 @@ from agent_memory_server.providers.entities import (
 )
 from agent_memory_server.providers.llm import ChatModel, create_chat_model
 from agent_memory_server.providers.llm_tagger import LLMTagger
+from agent_memory_server.providers.query_vectors import QueryVectors
 from agent_memory_server.providers.token_counts import Tokenizers
 from agent_memory_server.providers.topics import DEFAULT_TOPIC_LABELS, EmbeddingTopicExtractor
 from agent_memory_server.storage.api_tokens import TokenStore
@@ -71,12 +72,14 @@ class Resources:
     meta: MetaStore = field(init=False)
     tokens: TokenStore = field(init=False)
     summary_views: SummaryViewStore = field(init=False)
+    query_vectors: QueryVectors = field(init=False)
 
     def __post_init__(self) -> None:
         self.jobs = JobStore(self.redis, self.keys)
         self.meta = MetaStore(self.redis, self.keys)
         self.tokens = TokenStore(self.redis, self.keys)
         self.summary_views = SummaryViewStore(self.redis, self.keys)
+        self.query_vectors = QueryVectors(self.embedder, self.settings.query_embedding_cache)
 
 
 @asynccontextmanager

@@ -75,7 +75,14 @@ class Workload:
             for j in range(MEMORIES)
         ]  # fmt: skip
         self.turns = [messages(rng, 2, f"turn{n}") for n in range(64)]
-        self.queries = [(sentence(rng), owner(rng.randrange(100))) for _ in range(64)]
+
+    @staticmethod
+    def query(case: str, i: int) -> tuple[str, tuple[str, str]]:
+        """Request i's query text and owner: distinct for every request of every case (so a
+        query-vector cache in either server cannot answer from a repeat), the same on both
+        sides. Sentences of 8-20 words out of 41: a repeat is vanishingly unlikely."""
+        rng = random.Random(f"{case}/{i}")
+        return sentence(rng), owner(rng.randrange(100))
 
     def n(self, requests: int) -> int:
         return max(8, round(requests * self.scale))
@@ -156,15 +163,17 @@ class Workload:
         )
 
     def search(self, mode: str, filtered: bool) -> Case:
+        label = "namespace+user" if filtered else "no filter"
+        name = f"search {mode} ({label})"
+
         async def request(client: LeanClient, i: int) -> None:
-            text, (namespace, user) = self.queries[i % len(self.queries)]
+            text, (namespace, user) = self.query(name, i)
             body: dict[str, Any] = {"text": text, "search_mode": mode, "limit": 10}
             if filtered:
                 body.update(namespace={"eq": namespace}, user_id={"eq": user})
             await ok(client.post("/v1/long-term-memory/search", json=body))
 
-        label = "namespace+user" if filtered else "no filter"
-        return Case(f"search {mode} ({label})", request, request, self.n(200))
+        return Case(name, request, request, self.n(200))
 
     def prompt(self) -> Case:
         sessions = self.sessions[10]
@@ -172,7 +181,7 @@ class Workload:
         async def request(client: LeanClient, i: int) -> None:
             session, namespace, user, _ = sessions[i % SESSIONS]
             body = {
-                "query": self.queries[i % len(self.queries)][0], "long_term_search": True,
+                "query": self.query("prompt", i)[0], "long_term_search": True,
                 "session": {"session_id": session, "namespace": namespace, "user_id": user,
                             "model_name": MODEL},
             }  # fmt: skip

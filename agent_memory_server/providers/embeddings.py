@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import logging
 import time
 from collections.abc import Sequence
 from functools import lru_cache
@@ -26,6 +27,9 @@ from agent_memory_server.providers.warm import Warm
 
 if TYPE_CHECKING:
     from agent_memory_server.providers.minilm_onnx import MiniLMEmbedder
+    from agent_memory_server.providers.minilm_query import Precision, QueryModel
+
+logger = logging.getLogger(__name__)
 
 Vectors = np.ndarray[Any, np.dtype[np.float32]]
 
@@ -56,10 +60,23 @@ class LocalMiniLM:
     name = "local:all-MiniLM-L6-v2"
     dimension = 384
 
-    def __init__(self, cache_dir: Any, threads: int | None, batch_size: int) -> None:
+    def __init__(
+        self, cache_dir: Any, threads: int | None, batch_size: int,
+        query_precision: Precision = "float32", query_threads: int = 1,
+    ) -> None:  # fmt: skip
         self._model: Warm[MiniLMEmbedder] = Warm(
             lambda: _load_minilm(cache_dir, threads, batch_size), "embedding model"
         )
+        # Search queries: a session of their own (providers/minilm_query.py), loaded after
+        # the requests' model; 0 threads and float32: they share the requests' session.
+        self.query_model = self.name + ("/int8" if query_precision == "int8" else "")
+        self._query: Warm[QueryModel | None] | None = None
+        if query_threads > 0 or query_precision == "int8":
+            threads_q = max(1, query_threads)
+            self._query = Warm(
+                lambda: _load_query(self._model.wait(), query_precision, threads_q),
+                f"query model ({query_precision}, {threads_q} thread(s))",
+            )
 
         def background_session() -> MiniLMEmbedder:
             lower_thread_priority()  # the session's compute threads inherit it
@@ -73,6 +90,8 @@ class LocalMiniLM:
 
     def warm(self) -> None:
         self._model.start()
+        if self._query is not None:
+            self._query.start()
 
     async def loaded(self) -> None:
         """Wait until the requests' model is loaded (starting the load if nobody has)."""
@@ -84,6 +103,35 @@ class LocalMiniLM:
         else:
             model = await self._model.get()
         return await run_model(model.embed_sync, list(texts))
+
+    @property
+    def query_session_ready(self) -> bool:
+        """Whether search queries run on their own session yet (its load ended)."""
+        return self._query is not None and self._query.ready
+
+    async def embed_query(self, texts: Sequence[str]) -> Vectors:
+        """Search queries: on the query session once it is loaded, else as `embed` does."""
+        query = None
+        if self._query is not None and not in_background():
+            if self._query.ready:
+                query = await self._query.get()
+            else:
+                self._query.start()  # until it is loaded: the requests' model
+        if query is None:
+            return await self.embed(texts)
+        return await asyncio.to_thread(query.embed_sync, list(texts))
+
+
+def _load_query(model: MiniLMEmbedder, precision: Precision, threads: int) -> QueryModel | None:
+    """The query session; None (queries then use the requests' model) when it cannot load."""
+    from agent_memory_server.providers.minilm_query import QueryModel  # noqa: PLC0415
+
+    try:
+        return QueryModel(model, precision, threads)
+    except Exception as e:  # e.g. the quantiser failed: slower queries, not failed ones
+        logger.warning("the %s query model cannot load (%s): queries use the float model",
+                       precision, e)  # fmt: skip
+        return None
 
 
 def _load_minilm(cache_dir: Any, threads: int | None, batch_size: int) -> MiniLMEmbedder:
@@ -178,6 +226,7 @@ class MeasuredEmbedder:
     def __init__(self, inner: Embedder, provider: str, metrics: Metrics) -> None:
         self.inner = inner
         self.name = inner.name
+        self.query_model: str = getattr(inner, "query_model", inner.name)
         self.dimension = inner.dimension
         self._provider = provider
         self._metrics = metrics
@@ -188,11 +237,22 @@ class MeasuredEmbedder:
         self._metrics.observe_embedding(self._provider, len(texts), time.perf_counter() - start)
         return vectors
 
+    async def embed_query(self, texts: Sequence[str]) -> Vectors:
+        """The inner embedder's query path (`embed_query`) when it has one, timed alike."""
+        start = time.perf_counter()
+        embed = getattr(self.inner, "embed_query", None) or self.inner.embed
+        vectors: Vectors = await embed(texts)
+        self._metrics.observe_embedding(self._provider, len(texts), time.perf_counter() - start)
+        return vectors
+
 
 @lru_cache(maxsize=4)
-def _shared_local(cache_dir: Path, threads: int | None, batch_size: int) -> LocalMiniLM:
+def _shared_local(
+    cache_dir: Path, threads: int | None, batch_size: int, query_precision: Precision,
+    query_threads: int,
+) -> LocalMiniLM:  # fmt: skip
     """One local model per process and configuration: the ONNX session is read-only."""
-    return LocalMiniLM(cache_dir, threads, batch_size)
+    return LocalMiniLM(cache_dir, threads, batch_size, query_precision, query_threads)
 
 
 OPENAI_DIMENSIONS = {
@@ -207,7 +267,10 @@ def create_embedder(settings: Settings) -> Embedder:
     provider = settings.embedding_provider
     if provider == "local":
         cache = settings.model_cache_dir or settings.data_dir / "models"
-        return _shared_local(cache, settings.embedding_threads, settings.embedding_batch_size)
+        return _shared_local(
+            cache, settings.embedding_threads, settings.embedding_batch_size,
+            settings.query_embedding_precision, settings.query_embedding_threads,
+        )  # fmt: skip
     if provider == "openai":
         model = settings.embedding_model
         dimension = settings.embedding_dimensions or OPENAI_DIMENSIONS.get(model)

@@ -251,17 +251,41 @@ class MiniLMEmbedder:
         """The cached ONNX graph file (None if the cache directory was not writable)."""
         return self._graph_path
 
-    def _new_session(self, model: bytes) -> Any:
+    def _new_session(self, model: bytes, threads: int | None = None) -> Any:
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        opts.intra_op_num_threads = self.threads
+        opts.intra_op_num_threads = self.threads if threads is None else threads
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
         # No busy-waiting between ops: on 2 shared cores spinning workers starve the
         # event loop / Redis and make throughput collapse when the other core is busy.
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         return ort.InferenceSession(model, sess_options=opts, providers=["CPUExecutionProvider"])
+
+    @property
+    def tokenizer(self) -> Tokenizer:
+        """The tokenizer, set up as the model needs (truncation at max_seq_length, no padding)."""
+        return self._tokenizer
+
+    def session_for(self, model: bytes, threads: int) -> Any:
+        """An onnxruntime session of `model` (this graph or a copy of it) on `threads` threads,
+        with this embedder's options."""
+        return self._new_session(model, threads)
+
+    def graph_bytes(self) -> bytes:
+        """The float ONNX graph: the cached file when it is intact, else built again."""
+        if self._graph_path is not None:
+            try:
+                cached = self._graph_path.read_bytes()
+                checksum_path = self._graph_path.with_name(self._graph_path.name + ".sha256")
+                if hashlib.sha256(cached).hexdigest() == checksum_path.read_text().strip():
+                    return cached
+            except OSError:
+                pass
+        weights = _read_safetensors((self.model_dir / "model.safetensors").read_bytes())
+        model: bytes = _GraphBuilder(weights).build().SerializeToString()
+        return model
 
     def _load_session(self) -> Any:
         weights_bytes = (self.model_dir / "model.safetensors").read_bytes()

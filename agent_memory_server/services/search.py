@@ -109,7 +109,7 @@ async def _collect(
     total = 0
     vector = None
     if mode != "keyword":
-        vector = (await resources.embedder.embed([request.text]))[0]
+        vector = await resources.query_vectors.vector(request.text, tenancy.current())
         if threshold is None:
             hits, total = await store.knn_with_total(vector, where, depth, full)
         else:
