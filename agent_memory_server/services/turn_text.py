@@ -1,0 +1,75 @@
+"""What a record's words say about a query, for hybrid ranking's turn rules (pure functions).
+
+`coverage(terms, text)`: the share of the query's content words (storage/filters.py:
+query_terms, stop words removed) that the record contains, both sides reduced by a light
+suffix stemmer (no model, no download), so "moved" meets "move" and "classes" meets "class".
+BM25 counts repetitions; coverage does not, so an assistant's long answer repeating one query
+word many times scores no higher than a short turn naming it once.
+
+`addresses_assistant(query)`: the query speaks to the assistant ("what did you say", "your
+advice"), so the assistant's own turns are what is asked for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+_WORD = re.compile(r"[\w][\w'-]*", re.UNICODE)
+_YOU = re.compile(r"\b(?:you|your|yours|yourself)\b", re.IGNORECASE)
+_KEEP_DOUBLE = frozenset("lsz")
+
+
+def stem(word: str) -> str:
+    """A light English suffix stemmer: plural -s/-es/-ies, -ing, -ed, -ly, possessive 's, a
+    doubled final consonant and a final e dropped ("running" -> "run", "moved" -> "mov",
+    "move" -> "mov", "studies" -> "study"). Not linguistics: the same reduction on both sides
+    of a comparison is what matters."""
+    w = word.lower()
+    if w.endswith("'s"):
+        w = w[:-2]
+    if len(w) <= 3:
+        return w
+    if w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith("sses"):
+        w = w[:-2]
+    elif w.endswith("ing") and len(w) > 5:
+        w = w[:-3]
+    elif _two_letter_suffix(w):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "aeiou" and w[-1] not in _KEEP_DOUBLE:
+        w = w[:-1]
+    if len(w) > 3 and w.endswith("e"):
+        w = w[:-1]
+    return w
+
+
+def _two_letter_suffix(w: str) -> bool:
+    """-ed, -ly, or -es after s/x/z ("boxes")."""
+    return (
+        (w.endswith("ed") and len(w) > 4)
+        or (w.endswith("ly") and len(w) > 5)
+        or (w.endswith("es") and len(w) > 4 and w[-3] in "sxz")
+    )
+
+
+def stems(text: str) -> set[str]:
+    """The distinct stems of a text's words."""
+    return {stem(m.group(0).strip("'-")) for m in _WORD.finditer(text)}
+
+
+def coverage(terms: Sequence[str], text: str) -> float | None:
+    """Share (0-1) of the distinct stems of `terms` found among the words of `text`; None
+    when there are no terms."""
+    wanted = {stem(t) for t in terms}
+    if not wanted:
+        return None
+    return len(wanted & stems(text)) / len(wanted)
+
+
+def addresses_assistant(query: str) -> bool:
+    """The query names the assistant ("you", "your")."""
+    return _YOU.search(query) is not None
