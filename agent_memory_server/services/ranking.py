@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from agent_memory_server.models.long_term import SearchRequest
 from agent_memory_server.services.relative_dates import closeness, query_window
-from agent_memory_server.services.turn_text import addresses_assistant, coverage
+from agent_memory_server.services.turn_text import Coverage, addresses_assistant
 from agent_memory_server.storage.filters import query_terms
 
 SECONDS_PER_DAY = 86_400.0
@@ -137,9 +137,10 @@ def set_coverage(candidates: Sequence[Candidate], query: str) -> bool:
     terms = query_terms(query)
     if not terms:
         return False
+    cover = Coverage(terms)
     for c in candidates:
         if c.text is not None:
-            c.coverage = coverage(terms, c.text)
+            c.coverage = cover(c.text)
     return True
 
 

@@ -15,7 +15,7 @@ from agent_memory_server.services.ranking import (
     rank_hybrid,
     set_coverage,
 )
-from agent_memory_server.services.turn_text import addresses_assistant, coverage, stem
+from agent_memory_server.services.turn_text import addresses_assistant, coverage, stem, stems
 
 NOW = 1_700_000_000.0
 PARAMS = RankingParams(fusion="minmax", alpha=0.6, session_weight=0.3)
@@ -49,6 +49,21 @@ def test_coverage_counts_distinct_query_words_not_repetitions() -> None:
     assert coverage(terms, "apartment " * 50) == pytest.approx(1 / 3)
     assert coverage(terms, "I live in an apartment in Harajuku") == 1.0  # living ~ live
     assert coverage([], "anything") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Well-known studies: she MOVED, he's moving; 'moved' and re-moved don't count twice.",
+        "The study_group studied classes; classy class-mates. Running runs runner.",
+        "Sarah's apartments (apartment-hunting) in Harajuku\u2019s streets, 3 apartments.",
+        "",
+    ],
+)
+def test_coverage_finds_what_stemming_every_word_finds(text: str) -> None:
+    terms = ["moved", "study", "class", "running", "apartment", "harajuku", "sarah", "known"]
+    wanted = {stem(t) for t in terms}
+    assert coverage(terms, text) == len(wanted & stems(text)) / len(wanted)
 
 
 def test_coverage_needs_content_words_in_the_query() -> None:
