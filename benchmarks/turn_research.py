@@ -127,11 +127,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     variants: dict[str, tuple[Ranker, RankingParams]] = {"= defaults": (server, base)}
     for cw in (0.25, 0.5, 0.75):
         variants[f"coverage {cw}"] = (server, replace(base, coverage_weight=cw))
+        variants[f"coverage {cw}, question words kept"] = (
+            server, replace(base, coverage_weight=cw, coverage_skips_question=False))  # fmt: skip
         variants[f"coverage {cw}, no stemmer"] = (unstemmed, replace(base, coverage_weight=cw))
     for af in (0.5, 0.6, 0.7, 0.8, 0.9):
         variants[f"assistant {af}"] = (server, replace(base, assistant_factor=af))
         variants[f"assistant {af}, sessions damped"] = (
             damped_sessions, replace(base, assistant_factor=af))  # fmt: skip
+    for cw in (0.25, 0.5, 0.75):
+        q = replace(base, coverage_weight=cw, coverage_skips_question=False)
+        for af in (0.6, 0.7, 0.8):
+            variants[f"coverage {cw}, question words kept + assistant {af}"] = (
+                server, replace(q, assistant_factor=af))  # fmt: skip
     for cw in (0.25, 0.5, 0.75):
         for af in (0.6, 0.7, 0.8):
             both = replace(base, coverage_weight=cw, assistant_factor=af)

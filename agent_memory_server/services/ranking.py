@@ -10,10 +10,16 @@ from typing import Any, Literal
 
 from agent_memory_server.models.long_term import SearchRequest
 from agent_memory_server.services.relative_dates import closeness, query_window
-from agent_memory_server.services.turn_text import Coverage, addresses_assistant
+from agent_memory_server.services.turn_text import (
+    QUESTION_WORDS,
+    Coverage,
+    addresses_assistant,
+    stem,
+)
 from agent_memory_server.storage.filters import query_terms
 
 SECONDS_PER_DAY = 86_400.0
+QUESTION_STEMS = frozenset(stem(w) for w in QUESTION_WORDS)
 
 
 @dataclass
@@ -130,14 +136,16 @@ def fuse_rrf(candidates: Sequence[Candidate], alpha: float, k: float) -> None:
         c.score = sem + kw
 
 
-def set_coverage(candidates: Sequence[Candidate], query: str) -> bool:
+def set_coverage(
+    candidates: Sequence[Candidate], query: str, skip_question_words: bool = False
+) -> bool:
     """Each candidate's coverage of the query's content words (services/turn_text.py), from
-    its text (left None where the text was not read). False when the query has no content
-    words (nothing to cover)."""
-    terms = query_terms(query)
-    if not terms:
+    its text (left None where the text was not read), without QUESTION_WORDS ("how many
+    months ago") when `skip_question_words`. False when the query has no content words
+    (nothing to cover)."""
+    cover = Coverage(query_terms(query), QUESTION_STEMS if skip_question_words else frozenset())
+    if not cover.wanted:
         return False
-    cover = Coverage(terms)
     for c in candidates:
         if c.text is not None:
             c.coverage = cover(c.text)
@@ -204,7 +212,9 @@ class RankingParams:
     0: always full).
     long_turn_factor/long_turn_power: damp_long_turns before min-max fusion (0: off).
     coverage_weight: the keyword leg's normalised score becomes (1 - w) x BM25 + w x the
-    record's coverage of the query's content words (0: BM25 alone; needs each text).
+    record's coverage of the query's content words (0: BM25 alone; needs each text), the
+    question's scaffolding ("how many months ago") left out unless not
+    coverage_skips_question (kept for ablations, not a setting).
     assistant_factor: an assistant's turn keeps this share of its fused score unless the
     query addresses the assistant (1: off; needs each role); sessions are judged undamped.
     semantic_peak_*: and less as the semantic leg's best hit stands out further above the one
@@ -224,6 +234,7 @@ class RankingParams:
     long_turn_factor: float = 0.0
     long_turn_power: float = 2.0
     coverage_weight: float = 0.0
+    coverage_skips_question: bool = True
     assistant_factor: float = 1.0
     semantic_peak_turns: int = 10
     semantic_peak_low: float = 0.0
@@ -295,7 +306,7 @@ def rank_hybrid(
             params.semantic_peak_high,
         )  # fmt: skip
         cover = params.coverage_weight
-        if cover > 0 and not set_coverage(candidates, query):
+        if cover > 0 and not set_coverage(candidates, query, params.coverage_skips_question):
             cover = 0.0
         damp = params.long_turn_factor > 0 and any(c.length is not None for c in candidates)
         if damp and params.session_weight > 0:

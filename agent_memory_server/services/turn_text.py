@@ -19,6 +19,11 @@ from functools import lru_cache
 _WORD = re.compile(r"[\w][\w'-]*", re.UNICODE)
 _YOU = re.compile(r"\b(?:you|your|yours|yourself)\b", re.IGNORECASE)
 _KEEP_DOUBLE = frozenset("lsz")
+# How a question asks rather than what it asks about ("how many months ago", "which first"):
+# left out of coverage, where a turn stating the fact would otherwise miss them.
+QUESTION_WORDS = frozenset(
+    "ago many much long first last day week month year time".split()  # noqa: SIM905
+)
 
 
 @lru_cache(maxsize=65536)
@@ -74,8 +79,8 @@ class Coverage:
     are read and stemmed: the same result as stemming every word, about five times faster
     on LongMemEval's long turns."""
 
-    def __init__(self, terms: Sequence[str]) -> None:
-        self.wanted = {stem(t) for t in terms}
+    def __init__(self, terms: Sequence[str], ignored: frozenset[str] = frozenset()) -> None:
+        self.wanted = {stem(t) for t in terms} - ignored
         self.prefixes: dict[str, set[str]] = {}
         for w in self.wanted:
             self.prefixes.setdefault(w[:-1] if w.endswith("y") and len(w) > 1 else w, set()).add(w)
@@ -103,10 +108,12 @@ class Coverage:
         return len(found) / len(self.wanted)
 
 
-def coverage(terms: Sequence[str], text: str) -> float | None:
-    """Share (0-1) of the distinct stems of `terms` found among the words of `text`; None
-    when there are no terms."""
-    return Coverage(terms)(text)
+def coverage(
+    terms: Sequence[str], text: str, ignored: frozenset[str] = frozenset()
+) -> float | None:
+    """Share (0-1) of the distinct stems of `terms` (less the stems in `ignored`) found among
+    the words of `text`; None when there are no terms."""
+    return Coverage(terms, ignored)(text)
 
 
 def addresses_assistant(query: str) -> bool:

@@ -164,10 +164,10 @@ def test_rank_hybrid_reads_coverage_from_the_text() -> None:
             Candidate("essay", distance=0.35, keyword=12.0, text=essay),
             Candidate(
                 "fact",
-                distance=0.33,
-                keyword=6.0,
+                distance=0.30,
+                keyword=7.0,
                 text="I moved into my apartment in "
-                "Harajuku in March 2021: a long time living there now.",
+                "Harajuku in March 2021 and have been living there since.",
             ),
             *[
                 Candidate(f"o{i}", distance=0.7, keyword=1.0, text="something else")
@@ -181,3 +181,14 @@ def test_rank_hybrid_reads_coverage_from_the_text() -> None:
     rank_hybrid(on, replace(PARAMS, coverage_weight=0.5), query, NOW)
     assert max(off, key=lambda c: c.score).id == "essay"
     assert max(on, key=lambda c: c.score).id == "fact"
+
+
+def test_coverage_leaves_out_how_the_question_asks() -> None:
+    query = "How many months ago did I attend the photography workshop?"
+    kept = [Candidate("a", text="I went to a 3-day photography workshop today")]
+    skipped = [Candidate("a", text="I went to a 3-day photography workshop today")]
+    set_coverage(kept, query, skip_question_words=False)
+    set_coverage(skipped, query, skip_question_words=True)
+    assert kept[0].coverage == pytest.approx(2 / 6)  # many, months, ago, attend missing
+    assert skipped[0].coverage == pytest.approx(2 / 3)  # only attend missing
+    assert set_coverage(skipped, "How many days ago?", skip_question_words=True) is False
