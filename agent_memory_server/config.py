@@ -271,6 +271,19 @@ class Settings(BaseSettings):
     hybrid_long_turn_power: float = Field(
         default=2.0, ge=0, le=10, description="How hard HYBRID_LONG_TURN damps a long record."
     )
+    hybrid_coverage_weight: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Share of the keyword leg's normalised score (min-max fusion) taken from "
+        "the record's coverage of the query's content words (stop words and how the question "
+        "asks, 'how many months ago', left out; lightly stemmed) instead of BM25, which "
+        "rewards a long record repeating one query word (0: BM25 alone).",
+    )  # fmt: skip
+    hybrid_assistant_factor: float = Field(
+        default=0.6, ge=0, le=1,
+        description="A record whose metadata.role is 'assistant' keeps this share of its "
+        "hybrid score unless the query addresses the assistant ('you', 'your'); its session "
+        "is judged undamped (1: off).",
+    )  # fmt: skip
     search_candidates: int = Field(
         default=50, ge=10, le=1000, description="Candidates each hybrid/recency leg fetches."
     )

@@ -46,11 +46,22 @@ async def _fill_distances(
             c.distance = float(1.0 - np.dot(row, vector))
 
 
-async def _fill_lengths(resources: Resources, candidates: Sequence[Candidate]) -> None:
-    """Each candidate's text length (services/ranking.py: damp_long_turns)."""
-    lengths = await resources.long_term.text_lengths([c.id for c in candidates])
-    for c, n in zip(candidates, lengths, strict=True):
-        c.length = n
+async def _rank_reads(
+    resources: Resources, vector: np.ndarray[Any, Any], candidates: Sequence[Candidate],
+    params: RankingParams,
+) -> None:  # fmt: skip
+    """In one round trip: the distances of keyword-only candidates (from their stored
+    vectors), and what the turn rules read (services/ranking.py): the text (coverage, long
+    turns) and metadata's role (the assistant rule)."""
+    text = params.coverage_weight > 0 or params.long_turn_factor > 0
+    role = params.assistant_factor < 1
+    reads = await resources.long_term.rank_reads(
+        [c.id for c in candidates], [c.distance is None for c in candidates], text, role
+    )
+    for c, read in zip(candidates, reads, strict=True):
+        if read.vector is not None:
+            c.distance = float(1.0 - np.dot(read.vector, vector))
+        c.text, c.length, c.role = read.text, read.length, read.role
 
 
 async def _hydrate(
@@ -140,6 +151,8 @@ def ranking_params(resources: Resources, request: SearchRequest) -> RankingParam
         keyword_gap_full=settings.hybrid_keyword_gap,
         long_turn_factor=settings.hybrid_long_turn,
         long_turn_power=settings.hybrid_long_turn_power,
+        coverage_weight=settings.hybrid_coverage_weight,
+        assistant_factor=settings.hybrid_assistant_factor,
     )  # fmt: skip
 
 
@@ -159,12 +172,10 @@ async def _score(
     else:
         assert vector is not None
         params = ranking_params(resources, request)
-        reads = []
-        if threshold is not None or params.fusion == "minmax":
-            reads.append(_fill_distances(resources, vector, ranked))
-        if params.fusion == "minmax" and params.long_turn_factor > 0:
-            reads.append(_fill_lengths(resources, ranked))
-        await asyncio.gather(*reads)
+        if params.fusion == "minmax":
+            await _rank_reads(resources, vector, ranked, params)
+        elif threshold is not None:
+            await _fill_distances(resources, vector, ranked)
         if threshold is not None:
             ranked = [c for c in ranked if c.distance is not None and c.distance <= threshold]
         now = request.now.timestamp() if request.now is not None else time.time()

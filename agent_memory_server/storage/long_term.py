@@ -27,6 +27,7 @@ from agent_memory_server.storage.long_term_scripts import (
     HSET_IF_EXISTS,
     READ_ACCESS_AND_TOUCH,
 )
+from agent_memory_server.storage.rank_reads import RankRead, rank_reads
 from agent_memory_server.storage.record_hash import (
     to_hash,
     with_access,
@@ -233,12 +234,12 @@ class LongTermStore:
             rows = await pipe.execute()
         return [None if raw is None else np.frombuffer(raw, dtype=np.float32) for raw in rows]
 
-    async def text_lengths(self, ids: Sequence[str]) -> list[int]:
-        """Length in bytes of each record's text (0 for a missing record)."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for key, _ in await self._locate(ids):
-                pipe.hstrlen(key, "text")
-            return [int(n or 0) for n in await pipe.execute()]
+    async def rank_reads(
+        self, ids: Sequence[str], vectors: Sequence[bool], text: bool, role: bool
+    ) -> list[RankRead]:
+        """What hybrid ranking reads of each candidate, in one trip (storage/rank_reads.py)."""
+        keys = [key for key, _ in await self._locate(ids)]
+        return await rank_reads(self.redis, keys, vectors, text, role)
 
     async def delete(self, ids: Sequence[str]) -> int:
         located = await self._locate(ids)
