@@ -25,6 +25,7 @@ from redis.asyncio import Redis
 
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.storage.record_hash import FIELDS, with_access
+from agent_memory_server.storage.replies import RANK_FIELDS, Hit, make_hit, search_docs
 
 # The search: ids and scores only (the memory id to break ties), deepened 4x while the hit
 # after the page ties with the page's last one; then the page sorted by (score desc, id) and
@@ -111,3 +112,29 @@ class KeywordPages:
             if "memory_id" in raw:
                 hits.append(KeywordHit(with_access(raw, access), float(score)))
         return hits, int(reply[0])
+
+
+async def keyword_hits(
+    redis: Redis, index: str, query: str, k: int, returned: list[Any], cap: int
+) -> tuple[list[Hit], int]:
+    """The top k BM25 hits of `query` and the match count, for callers that rank the hits
+    themselves (hybrid search, re-ranking, the cluster): FT.SEARCH of k + 1, RETURNing
+    `returned` ([]: whole records), again 4x deeper (ids and ranking fields only) while the
+    k-th and the last hit tie, up to `cap`. Every hit tied with the k-th score comes along,
+    so that callers can order ties by id and page through them without gaps or repeats."""
+    full = not returned
+    fetch = k + 1
+    while True:
+        reply = await redis.execute_command(  # type: ignore[no-untyped-call]
+            "FT.SEARCH", index, query, "WITHSCORES", "SCORER", "BM25STD", *returned,
+            "LIMIT", 0, fetch, "DIALECT", 2,
+        )  # fmt: skip
+        total, docs = search_docs(reply)
+        hits = [make_hit(doc, full, keyword_score=float(doc["__score"])) for doc in docs]
+        tied = len(hits) > k and hits[k - 1].keyword_score == hits[-1].keyword_score
+        if not tied or fetch >= min(total, cap):
+            boundary = hits[k - 1].keyword_score if len(hits) >= k else None
+            return [h for i, h in enumerate(hits) if i < k or h.keyword_score == boundary], total
+        fetch *= 4
+        if full:  # up to `cap` tied hits: their ids and ranking fields, not whole records
+            full, returned = False, ["RETURN", len(RANK_FIELDS), *RANK_FIELDS]

@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import ResponseError
 from redisvl.query.filter import FilterExpression
 
@@ -41,6 +42,7 @@ from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.storage.keys import Keys, namespace_marker
 from agent_memory_server.storage.keyword_page import KeywordHit
 from agent_memory_server.storage.long_term import LongTermStore
+from agent_memory_server.storage.long_term_scripts import READ_ACCESS_AND_TOUCH
 from agent_memory_server.storage.record_hash import to_hash
 from agent_memory_server.storage.replies import Hit, as_str
 from agent_memory_server.storage.schema import VectorIndexParams, long_term_schema
@@ -340,6 +342,18 @@ class ShardedLongTermStore(LongTermStore):
         boundary = hits[k - 1].keyword_score if len(hits) >= k else None
         kept = [h for i, h in enumerate(hits) if i < k or h.keyword_score == boundary]
         return kept, sum(t for _, t in parts)
+
+    def _queue_accesses(
+        self, pipe: Pipeline, access_keys: Sequence[str], touched_at: datetime | None
+    ) -> None:
+        for key in access_keys:  # records of several namespaces: slots apart, one command each
+            if touched_at is None:
+                pipe.hgetall(key)
+            else:
+                pipe.eval(READ_ACCESS_AND_TOUCH, 1, key, touched_at.timestamp())
+
+    def _accesses_of(self, replies: list[Any]) -> list[Any]:
+        return replies
 
     async def keyword_page(
         self, terms: Sequence[str], where: FilterExpression | None, offset: int, limit: int,
