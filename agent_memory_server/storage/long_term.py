@@ -21,13 +21,14 @@ from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.storage.dedup import HashPointer
 from agent_memory_server.storage.filters import text_query_string
 from agent_memory_server.storage.keys import Keys
-from agent_memory_server.storage.keyword_page import KeywordHit, KeywordPages, keyword_hits
+from agent_memory_server.storage.keyword_page import PageHit, SearchPages, keyword_hits
 from agent_memory_server.storage.long_term_scripts import (
     DROP_POINTER,
     HSET_IF_EXISTS,
     READ_ACCESSES_AND_TOUCH,
 )
 from agent_memory_server.storage.record_hash import (
+    scan_record_ids,
     to_hash,
     with_access,
 )
@@ -66,13 +67,15 @@ def _returned(fields: list[str], full: bool) -> list[Any]:
 class LongTermStore:
     """Upsert / get / delete records and run the three kinds of search over one index."""
 
+    one_trip_pages = True  # the page scripts (storage/keyword_page.py) can run here
+
     def __init__(self, redis: Redis, keys: Keys, params: VectorIndexParams) -> None:
         self.redis = redis
         self.keys = keys
         self.params = params
         self.index = SearchIndex(long_term_schema(keys, params), redis_client=redis)
         self._drop_pointer = redis.register_script(DROP_POINTER)
-        self._keyword_pages = KeywordPages(redis)
+        self._pages = SearchPages(redis, keys, MAX_TIE_FETCH)
 
     async def create_index(self) -> None:
         if not await self.index.exists():
@@ -327,16 +330,29 @@ class LongTermStore:
     async def keyword_page(
         self, terms: Sequence[str], where: FilterExpression | None, offset: int, limit: int,
         touched_at: datetime | None,
-    ) -> tuple[list[KeywordHit], int] | None:  # fmt: skip
-        """A keyword search's page [offset, offset + limit) with its records (their access
-        recorded when `touched_at`) and the match count, in one round trip
-        (storage/keyword_page.py); None where the layout cannot (a cluster's)."""
+    ) -> tuple[list[PageHit], int] | None:  # fmt: skip
+        """A keyword page [offset, offset + limit) with its records (their access recorded
+        when `touched_at`) and the match count in one round trip (storage/keyword_page.py);
+        None where the layout cannot (`one_trip_pages`)."""
+        if not self.one_trip_pages:
+            return None
         if not terms:
             return [], 0
-        return await self._keyword_pages.page(
-            self.index.name, _keyword_query(terms, where), offset, limit, MAX_TIE_FETCH,
-            touched_at, self.keys.long_term_prefix, self.keys.long_term_access_prefix,
-        )  # fmt: skip
+        query = _keyword_query(terms, where)
+        return await self._pages.keyword(self.index.name, query, offset, limit, touched_at)
+
+    async def semantic_page(
+        self, vector: np.ndarray[Any, Any], where: FilterExpression | None, offset: int,
+        limit: int, touched_at: datetime | None,
+    ) -> tuple[list[PageHit], int] | None:  # fmt: skip
+        """`keyword_page` for the nearest records (their distances for scores)."""
+        if not self.one_trip_pages:
+            return None
+        knn = self._knn_command(vector, where, offset + limit, full=False)
+        scope = str(where) if where is not None else "*"
+        return await self._pages.semantic(
+            self.index.name, knn[2], knn[6], scope, offset, limit, touched_at
+        )
 
     async def listing(
         self, where: FilterExpression | None, offset: int, limit: int
@@ -376,19 +392,4 @@ class LongTermStore:
 
     async def scan_ids(self, batch: int = 1000) -> list[str]:
         """Every record id (for rebuild-index and migrations), read in pipelined batches."""
-        ids: list[str] = []
-        keys: list[bytes] = []
-
-        async def flush() -> None:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for key in keys:
-                    pipe.hget(key, "memory_id")
-                ids.extend(as_str(raw) for raw in await pipe.execute() if raw is not None)
-            keys.clear()
-
-        async for key in self.redis.scan_iter(match=f"{self._records_prefix()}*", count=batch):
-            keys.append(key)
-            if len(keys) >= batch:
-                await flush()
-        await flush()
-        return ids
+        return await scan_record_ids(self.redis, self._records_prefix(), batch)

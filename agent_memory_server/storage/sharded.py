@@ -40,7 +40,6 @@ from redisvl.query.filter import FilterExpression
 
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.storage.keys import Keys, namespace_marker
-from agent_memory_server.storage.keyword_page import KeywordHit
 from agent_memory_server.storage.long_term import LongTermStore
 from agent_memory_server.storage.long_term_scripts import READ_ACCESS_AND_TOUCH
 from agent_memory_server.storage.record_hash import to_hash
@@ -140,6 +139,8 @@ class _Shard(LongTermStore):
 
 class ShardedLongTermStore(LongTermStore):
     """The long-term store's interface over one index per namespace (cluster layout)."""
+
+    one_trip_pages = False  # the page scripts read keys they are not given, slots apart
 
     def __init__(self, redis: Redis, keys: Keys, params: VectorIndexParams) -> None:
         super().__init__(redis, keys, params)
@@ -354,12 +355,6 @@ class ShardedLongTermStore(LongTermStore):
 
     def _accesses_of(self, replies: list[Any]) -> list[Any]:
         return replies
-
-    async def keyword_page(
-        self, terms: Sequence[str], where: FilterExpression | None, offset: int, limit: int,
-        touched_at: datetime | None,
-    ) -> tuple[list[KeywordHit], int] | None:  # fmt: skip
-        return None  # its script reads keys it is not given: the generic path on a cluster
 
     async def listing(
         self, where: FilterExpression | None, offset: int, limit: int

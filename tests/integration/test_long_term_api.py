@@ -302,6 +302,10 @@ async def test_search_records_the_access_of_its_page(app: AppClient) -> None:
     assert after["access_count"] == 2
     unread = (await app.http.get("/v1/long-term-memory/f4")).json()
     assert unread["access_count"] == 0  # not on the page
+    semantic = {**query, "search_mode": "semantic"}
+    third = (await _search(app, **semantic))["memories"][0]
+    assert third["id"] == "f3" and third["access_count"] == 2
+    assert (await app.http.get("/v1/long-term-memory/f3")).json()["access_count"] == 3
 
 
 async def test_search_returns_whole_records_on_every_path(app: AppClient) -> None:
