@@ -101,7 +101,9 @@ async def _collect(
     mode = request.search_mode
     threshold = request.distance_threshold
     keyword = (
-        asyncio.ensure_future(store.keyword(query_terms(request.text), where, depth, full))
+        asyncio.ensure_future(
+            store.keyword(query_terms(request.text), where, depth, full, vectors=mode != "keyword")
+        )
         if mode != "semantic"
         else None
     )
@@ -126,6 +128,10 @@ async def _collect(
         for rank, hit in enumerate(hits, start=1):
             c = candidates.setdefault(hit.id, _candidate(hit))
             c.keyword, c.keyword_rank = hit.keyword_score, rank
+            if c.distance is None and hit.vector is not None and vector is not None:
+                # as _fill_distances, from the vector the keyword leg returned: no round trip
+                row = np.frombuffer(hit.vector, dtype=np.float32)
+                c.distance = float(1.0 - np.dot(row, vector))
     return candidates, total, vector
 
 

@@ -163,14 +163,18 @@ def _page(reply: list[Any]) -> tuple[list[PageHit], int]:
     return hits, int(reply[0])
 
 
+VECTORS_FETCHED = 256  # hits: a deeper tie fetch leaves their stored vectors out (1.5 KB each)
+
+
 async def keyword_hits(
     redis: Redis, index: str, query: str, k: int, returned: list[Any], cap: int
 ) -> tuple[list[Hit], int]:
     """The top k BM25 hits of `query` and the match count, for callers that rank the hits
     themselves (hybrid search, re-ranking, the cluster): FT.SEARCH of k + 1, RETURNing
-    `returned` ([]: whole records), again 4x deeper (ids and ranking fields only) while the
-    k-th and the last hit tie, up to `cap`. Every hit tied with the k-th score comes along,
-    so that callers can order ties by id and page through them without gaps or repeats."""
+    `returned` ([]: whole records), again 4x deeper (whole records no more, nor vectors past
+    VECTORS_FETCHED hits) while the k-th and the last hit tie, up to `cap`. Every hit tied
+    with the k-th score comes along, so that callers can order ties by id and page through
+    them without gaps or repeats."""
     full = not returned
     fetch = k + 1
     while True:
@@ -185,5 +189,5 @@ async def keyword_hits(
             boundary = hits[k - 1].keyword_score if len(hits) >= k else None
             return [h for i, h in enumerate(hits) if i < k or h.keyword_score == boundary], total
         fetch *= 4
-        if full:  # up to `cap` tied hits: their ids and ranking fields, not whole records
+        if full or fetch > VECTORS_FETCHED:  # many tied hits: their ids and ranking fields
             full, returned = False, ["RETURN", len(RANK_FIELDS), *RANK_FIELDS]

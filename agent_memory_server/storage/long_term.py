@@ -317,15 +317,18 @@ class LongTermStore:
         return knn_hits(knn_reply, full), search_docs(count_reply)[0]
 
     async def keyword(
-        self, terms: Sequence[str], where: FilterExpression | None, k: int, full: bool = False
-    ) -> tuple[list[Hit], int]:
+        self, terms: Sequence[str], where: FilterExpression | None, k: int, full: bool = False,
+        vectors: bool = False,
+    ) -> tuple[list[Hit], int]:  # fmt: skip
         """BM25 over the text field, any term matching; returns hits and the match count
-        (`full`: with their whole records, as `knn_with_total`). The top k always comes with
-        every hit tied with the k-th score (storage/keyword_page.py `keyword_hits`)."""
+        (`full`: with their whole records, as `knn_with_total`; `vectors`: the top k + 1 with
+        their stored vectors). The top k always comes with every hit tied with the k-th score
+        (storage/keyword_page.py `keyword_hits`)."""
         if not terms:
             return [], 0
+        fields = [*RANK_FIELDS, "vector"] if vectors and not full else RANK_FIELDS
         return await keyword_hits(self.redis, self.index.name, _keyword_query(terms, where), k,
-                                  _returned(RANK_FIELDS, full), MAX_TIE_FETCH)  # fmt: skip
+                                  _returned(fields, full), MAX_TIE_FETCH)  # fmt: skip
 
     async def keyword_page(
         self, terms: Sequence[str], where: FilterExpression | None, offset: int, limit: int,

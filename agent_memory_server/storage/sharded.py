@@ -333,9 +333,10 @@ class ShardedLongTermStore(LongTermStore):
         return _nearest([h for hits, _ in parts for h in hits], k), sum(t for _, t in parts)
 
     async def keyword(
-        self, terms: Sequence[str], where: FilterExpression | None, k: int, full: bool = False
-    ) -> tuple[list[Hit], int]:
-        parts = await self._fan_out(where, lambda s: s.keyword(terms, where, k, full))
+        self, terms: Sequence[str], where: FilterExpression | None, k: int, full: bool = False,
+        vectors: bool = False,
+    ) -> tuple[list[Hit], int]:  # fmt: skip
+        parts = await self._fan_out(where, lambda s: s.keyword(terms, where, k, full, vectors))
         hits = sorted(
             (h for part, _ in parts for h in part),
             key=lambda h: (-(h.keyword_score or 0.0), h.id),
