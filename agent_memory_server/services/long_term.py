@@ -6,9 +6,12 @@ searchable as soon as the write is acknowledged.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from pydantic import ValidationError
@@ -24,6 +27,7 @@ from agent_memory_server.services.scheduler import schedule_after_write
 from agent_memory_server.storage.dedup import HashPointer
 
 _SPACE = re.compile(r"\s+")
+EMBED_WHILE_CHECKING = 8  # records: a write this small embeds while it is checked (create)
 
 
 def content_hash(text: str) -> str:
@@ -58,6 +62,50 @@ async def create_memories(
                 }
             )
         )  # fmt: skip
+    # A small write embeds its texts while the stored records and the duplicates are looked
+    # up (the embedder runs in a thread): the write no longer waits for those round trips
+    # and the embedding one after the other. A record found to be a duplicate wastes its
+    # embedding, which bounds the batch this is done for.
+    early = (
+        asyncio.ensure_future(resources.embedder.embed([r.text for r in prepared]))
+        if 0 < len(prepared) <= EMBED_WHILE_CHECKING
+        else None
+    )
+    try:
+        keep = await _dedup(resources, prepared, deduplicate)
+    except BaseException:
+        await _drop(early)
+        raise
+    if not keep:
+        await _drop(early)
+        return keep
+    if early is not None:
+        embedded = await early
+        position = {id(r): i for i, r in enumerate(prepared)}
+        vectors = embedded[[position[id(r)] for r in keep]]
+    else:
+        vectors = await resources.embedder.embed([r.text for r in keep])
+    if enrich_now:
+        await enrich(resources, keep, vectors)
+    await resources.long_term.upsert(list(zip(keep, vectors, strict=True)))
+    if not enrich_now and (deduplicate or any(needs_enrichment(resources, r) for r in keep)):
+        await schedule_after_write(resources, [r.id for r in keep], deduplicate)
+    return keep
+
+
+async def _drop(embedding: asyncio.Future[Any] | None) -> None:
+    if embedding is not None:
+        embedding.cancel()
+        with contextlib.suppress(BaseException):
+            await embedding
+
+
+async def _dedup(
+    resources: Resources, prepared: list[MemoryRecord], deduplicate: bool
+) -> list[MemoryRecord]:
+    """The records to write: each replaced record checked to be the caller's, and (with
+    `deduplicate`) those whose text the same owner has stored already left out; the content
+    pointers of the rest set."""
     store = resources.long_term
     previous = await store.get_many([r.id for r in prepared])
     for old in previous:  # an upsert replaces: the replaced record must be the caller's too
@@ -92,14 +140,6 @@ async def create_memories(
             and all(HashPointer.of(old) != HashPointer.of(r) for r in keep if r.id == old.id)
         ):
             await store.drop_pointer(HashPointer.of(old), old.id)
-    if not keep:
-        return keep
-    vectors = await resources.embedder.embed([r.text for r in keep])
-    if enrich_now:
-        await enrich(resources, keep, vectors)
-    await store.upsert(list(zip(keep, vectors, strict=True)))
-    if not enrich_now and (deduplicate or any(needs_enrichment(resources, r) for r in keep)):
-        await schedule_after_write(resources, [r.id for r in keep], deduplicate)
     return keep
 
 

@@ -112,7 +112,9 @@ async def _collect(
     mode = request.search_mode
     threshold = request.distance_threshold
     keyword = (
-        asyncio.ensure_future(store.keyword(query_terms(request.text), where, depth, full))
+        asyncio.ensure_future(
+            store.keyword(query_terms(request.text), where, depth, full, vectors=mode != "keyword")
+        )
         if mode != "semantic"
         else None
     )
@@ -137,6 +139,10 @@ async def _collect(
         for rank, hit in enumerate(hits, start=1):
             c = candidates.setdefault(hit.id, _candidate(hit))
             c.keyword, c.keyword_rank = hit.keyword_score, rank
+            if c.distance is None and hit.vector is not None and vector is not None:
+                # as _fill_distances, from the vector the keyword leg returned: no round trip
+                row = np.frombuffer(hit.vector, dtype=np.float32)
+                c.distance = float(1.0 - np.dot(row, vector))
     return candidates, total, vector
 
 
@@ -189,27 +195,37 @@ async def _score(
     return ranked
 
 
-def _keyword_result(record: MemoryRecord, score: float) -> MemoryRecordResult:
+def _page_result(record: MemoryRecord, score: float, mode: str) -> MemoryRecordResult:
+    """A one-trip page's record: its BM25 score (keyword) or its distance (semantic)."""
+    distance = 1.0 if mode == "keyword" else score
     return MemoryRecordResult.model_construct(
-        **dict(record), dist=1.0, score=score, score_type="keyword",
-        semantic_rank=None, keyword_rank=None,
+        **dict(record), dist=distance, score=score if mode == "keyword" else 1.0 - distance,
+        score_type=mode, semantic_rank=None, keyword_rank=None,
     )  # fmt: skip
 
 
-async def _keyword_page(
+async def _one_trip_page(
     resources: Resources, request: SearchRequest, where: Any
 ) -> MemoryRecordResults | None:
-    """A keyword page as the generic path ranks it (BM25, ties by id), read in one round trip
-    with the record of its access; None where the store cannot (the cluster layout)."""
+    """A keyword or semantic page as the generic path ranks it (BM25 or distance, ties by id),
+    read in one round trip with the record of its access (storage/keyword_page.py); None
+    where the store cannot (the cluster layout)."""
+    store = resources.long_term
+    if not store.one_trip_pages:
+        return None
     touched_at = utcnow() if resources.settings.track_access else None
-    found = await resources.long_term.keyword_page(
-        query_terms(request.text), where, request.offset, request.limit, touched_at
-    )
+    offset, limit = request.offset, request.limit
+    if request.search_mode == "keyword":
+        terms = query_terms(request.text)
+        found = await store.keyword_page(terms, where, offset, limit, touched_at)
+    else:
+        vector = (await resources.embedder.embed([request.text]))[0]
+        found = await store.semantic_page(vector, where, offset, limit, touched_at)
     if found is None:
         return None
     hits, total = found
-    page = [_keyword_result(hit.record, hit.score) for hit in hits]
-    end = request.offset + request.limit
+    page = [_page_result(hit.record, hit.score, request.search_mode) for hit in hits]
+    end = offset + limit
     return MemoryRecordResults(memories=page, total=total, next_offset=end if end < total else None)
 
 
@@ -224,8 +240,11 @@ async def search_memories(resources: Resources, request: SearchRequest) -> Memor
     rerank = (
         request.search_mode == "hybrid" or request.recency_boost or request.importance_weight > 0
     )
-    if request.search_mode == "keyword" and not rerank:
-        one_trip = await _keyword_page(resources, request, where)
+    if not rerank and (
+        request.search_mode == "keyword"
+        or (request.search_mode == "semantic" and request.distance_threshold is None)
+    ):
+        one_trip = await _one_trip_page(resources, request, where)
         if one_trip is not None:
             return one_trip
     depth = max(end, resources.settings.search_candidates) if rerank else end

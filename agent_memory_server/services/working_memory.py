@@ -37,7 +37,8 @@ from agent_memory_server.services.scheduler import (
 )
 from agent_memory_server.services.session_checks import check_body, check_carried
 from agent_memory_server.services.summarization import budget_for
-from agent_memory_server.storage.working import MAX_LIST_OFFSET, AppendResult, SessionRef
+from agent_memory_server.storage.working import MAX_LIST_OFFSET, SessionRef
+from agent_memory_server.storage.working_append import AppendResult
 from agent_memory_server.storage.working_replace import CONFLICT, FORBIDDEN, may_keep
 
 
@@ -245,14 +246,8 @@ async def put_session(
     tenancy.check(namespace=namespace, user_id=owner, what=f"Session {session_id!r}")
     limit = window.tokens()
     ref = resources.working.ref(namespace, session_id)
-    await check_carried(
-        resources,
-        session_id,
-        namespace=namespace,
-        owner=owner,
-        memories=body.memories,
-        messages=body.messages,
-    )
+    await check_carried(resources, session_id, namespace=namespace, owner=owner,
+                        memories=body.memories, messages=body.messages)  # fmt: skip
     counter = resources.tokenizers.for_model(window.model_name)
     now = utcnow()
     unextracted = sum(m.discrete_memory_extracted == "f" for m in body.messages)
@@ -282,10 +277,7 @@ async def put_session(
         may_keep=may_keep(body.messages), stored_window=limit is None, unextracted=unextracted,
         queued=marker,
     )  # fmt: skip
-    if replaced.refused == FORBIDDEN:
-        tenancy.refuse_replace(f"Session {session_id!r}")
-    if replaced.refused == CONFLICT:
-        raise Conflict(f"Session {session_id!r} belongs to another user")
+    _refused(session_id, replaced.refused)
     replaced.apply(stored.messages)
     if replaced.cleared:
         stored.extraction_status = None
@@ -321,29 +313,25 @@ async def append_messages(
     context = redaction.text(resources.settings, context)
     tenancy.check(namespace=namespace, user_id=user_id, what=f"Session {session_id!r}")
     ref = resources.working.ref(namespace, session_id)
-    existing = await resources.working.fields(ref, "user_id", "context", "context_window_max")
-    if existing:
-        tenancy.check_replace(
-            namespace=namespace, user_id=existing["user_id"], what=f"Session {session_id!r}"
-        )
-    if existing and existing["user_id"] not in (None, user_id) and user_id is not None:
-        raise Conflict(f"Session {session_id!r} belongs to another user")
+    principal = tenancy.current()
+    existing: dict[str, Any] | None = None
+    if context is not None or user_id is None or (principal is not None and principal.bound):
+        # Needed first: the stored context (its tokens are replaced), the stored owner (the
+        # session's when the request names none; a bound caller's carried records are
+        # checked against it). The append checks the owner again as it writes.
+        existing = await resources.working.fields(ref, "user_id", "context")
+        if existing:
+            _check_append_owner(session_id, namespace, existing["user_id"], user_id)
     session_owner = (existing or {}).get("user_id") or user_id
-    await check_carried(
-        resources,
-        session_id,
-        namespace=namespace,
-        owner=session_owner,
-        memories=[],
-        messages=messages,
-    )
+    await check_carried(resources, session_id, namespace=namespace, owner=session_owner,
+                        memories=[], messages=messages)  # fmt: skip
     counter = resources.tokenizers.for_model(window.model_name)
     now = utcnow()
     ttl = ttl_seconds or resources.settings.default_ttl_seconds
-    limit = window.tokens() or (existing or {}).get("context_window_max")
+    requested = window.tokens()
     fresh = StoredWorkingMemory(
         session_id=session_id, namespace=namespace, user_id=user_id, ttl_seconds=ttl,
-        created_at=now, updated_at=now, last_accessed=now, context_window_max=limit,
+        created_at=now, updated_at=now, last_accessed=now, context_window_max=requested,
     )  # fmt: skip
     tokens = _count(counter, messages, None)
     if context is not None:
@@ -351,15 +339,37 @@ async def append_messages(
         tokens += counter.count(context) - (counter.count(old_context) if old_context else 0)
     marker = queued_marker(session_owner) if resources.settings.long_term_memory else None
     result = await resources.working.append(
-        ref, fresh, messages, tokens, context, now, ttl, queued=marker
-    )
-    # A session this append created holds the window already.
-    stored = limit if result.created else (existing or {}).get("context_window_max")
+        ref, fresh, messages, tokens, context, now, ttl,
+        bound_user=None if principal is None else principal.user_id, window=requested,
+        queued=marker,
+    )  # fmt: skip
+    _refused(session_id, result.refused)
+    limit = requested or result.window
+    # The append stored the window the request names (a created session holds it already).
     await _finish_write(
         resources, ref, marker if result.queued else None,
-        _after_write(resources, ref, result.tokens, window, limit, stored),
+        _after_write(resources, ref, result.tokens, window, limit, limit),
     )  # fmt: skip
     return result
+
+
+def _refused(session_id: str, refused: int) -> None:
+    """The error of a write the store refused (FORBIDDEN, CONFLICT; 0: none)."""
+    if refused == FORBIDDEN:
+        tenancy.refuse_replace(f"Session {session_id!r}")
+    if refused == CONFLICT:
+        raise Conflict(f"Session {session_id!r} belongs to another user")
+
+
+def _check_append_owner(
+    session_id: str, namespace: str | None, stored_user: str | None, user_id: str | None
+) -> None:
+    """Forbidden when the caller may not write the stored session of `stored_user`; Conflict
+    when it is another user's."""
+    what = f"Session {session_id!r}"
+    tenancy.check_replace(namespace=namespace, user_id=stored_user, what=what)
+    if stored_user is not None and user_id is not None and stored_user != user_id:
+        raise Conflict(f"{what} belongs to another user")
 
 
 async def delete_session(

@@ -21,14 +21,15 @@ from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.storage.dedup import HashPointer
 from agent_memory_server.storage.filters import text_query_string
 from agent_memory_server.storage.keys import Keys
-from agent_memory_server.storage.keyword_page import KeywordHit, KeywordPages
+from agent_memory_server.storage.keyword_page import PageHit, SearchPages, keyword_hits
 from agent_memory_server.storage.long_term_scripts import (
     DROP_POINTER,
     HSET_IF_EXISTS,
-    READ_ACCESS_AND_TOUCH,
+    READ_ACCESSES_AND_TOUCH,
 )
 from agent_memory_server.storage.rank_reads import RankRead, rank_reads
 from agent_memory_server.storage.record_hash import (
+    scan_record_ids,
     to_hash,
     with_access,
 )
@@ -67,13 +68,15 @@ def _returned(fields: list[str], full: bool) -> list[Any]:
 class LongTermStore:
     """Upsert / get / delete records and run the three kinds of search over one index."""
 
+    one_trip_pages = True  # the page scripts (storage/keyword_page.py) can run here
+
     def __init__(self, redis: Redis, keys: Keys, params: VectorIndexParams) -> None:
         self.redis = redis
         self.keys = keys
         self.params = params
         self.index = SearchIndex(long_term_schema(keys, params), redis_client=redis)
         self._drop_pointer = redis.register_script(DROP_POINTER)
-        self._keyword_pages = KeywordPages(redis)
+        self._pages = SearchPages(redis, keys, MAX_TIE_FETCH)
 
     async def create_index(self) -> None:
         if not await self.index.exists():
@@ -177,14 +180,15 @@ class LongTermStore:
         """
         located = await self._locate(ids)
         async with self.redis.pipeline(transaction=False) as pipe:
-            for key, access_key in located:
+            for key, _ in located:
                 # HGETALL: short commands cost less to send than HMGET of every field name.
                 pipe.hgetall(key)
-                self._queue_access(pipe, access_key, touched_at)
-            rows = await pipe.execute()
+            self._queue_accesses(pipe, [access for _, access in located], touched_at)
+            replies = await pipe.execute()
+        rows, accesses = replies[: len(located)], self._accesses_of(replies[len(located) :])
         return [
             with_access({as_str(n): v for n, v in row.items()}, access) if row else None
-            for row, access in zip(rows[::2], rows[1::2], strict=True)
+            for row, access in zip(rows, accesses, strict=True)
         ]
 
     async def complete(
@@ -194,16 +198,23 @@ class LongTermStore:
         recorded when `touched_at`, in one round trip): `get_many` without reading the hashes."""
         located = await self._locate([as_str(doc["memory_id"]) for doc in docs])
         async with self.redis.pipeline(transaction=False) as pipe:
-            for _, access_key in located:
-                self._queue_access(pipe, access_key, touched_at)
-            accesses = await pipe.execute()
+            self._queue_accesses(pipe, [access for _, access in located], touched_at)
+            accesses = self._accesses_of(await pipe.execute())
         return [with_access(dict(d), a) for d, a in zip(docs, accesses, strict=True)]
 
-    def _queue_access(self, pipe: Pipeline, access_key: str, touched_at: datetime | None) -> None:
-        if touched_at is None:
-            pipe.hgetall(access_key)
-        else:
-            pipe.eval(READ_ACCESS_AND_TOUCH, 1, access_key, touched_at.timestamp())
+    def _queue_accesses(
+        self, pipe: Pipeline, access_keys: Sequence[str], touched_at: datetime | None
+    ) -> None:
+        """The access hashes of records as they were, and the access recorded when
+        `touched_at`: one script call for them all (a search page of 10 sent 10 commands), as
+        `_accesses_of` reads its reply. EVAL, not EVALSHA: a pipeline's EVALSHA would cost a
+        SCRIPT EXISTS round trip first (redis-py), and the server caches the compiled body."""
+        if access_keys:
+            touched = "" if touched_at is None else touched_at.timestamp()
+            pipe.eval(READ_ACCESSES_AND_TOUCH, len(access_keys), *access_keys, touched)
+
+    def _accesses_of(self, replies: list[Any]) -> list[Any]:
+        return replies[0] if replies else []
 
     async def last_accesses(self, ids: Sequence[str]) -> list[float | None]:
         """Latest access time of each record, from its access key (None: never accessed)."""
@@ -307,47 +318,45 @@ class LongTermStore:
         return knn_hits(knn_reply, full), search_docs(count_reply)[0]
 
     async def keyword(
-        self, terms: Sequence[str], where: FilterExpression | None, k: int, full: bool = False
-    ) -> tuple[list[Hit], int]:
+        self, terms: Sequence[str], where: FilterExpression | None, k: int, full: bool = False,
+        vectors: bool = False,
+    ) -> tuple[list[Hit], int]:  # fmt: skip
         """BM25 over the text field, any term matching; returns hits and the match count
-        (`full`: with their whole records, as `knn_with_total`).
-
-        The top k always comes with every hit tied with the k-th score, so that callers can
-        order ties by id and page through them without gaps or repeats.
-        """
+        (`full`: with their whole records, as `knn_with_total`; `vectors`: the top k + 1 with
+        their stored vectors). The top k always comes with every hit tied with the k-th score
+        (storage/keyword_page.py `keyword_hits`)."""
         if not terms:
             return [], 0
-        query_string = _keyword_query(terms, where)
-        fetch = k + 1
-        while True:
-            reply = await self.redis.execute_command(  # type: ignore[no-untyped-call]
-                "FT.SEARCH", self.index.name, query_string, "WITHSCORES", "SCORER", "BM25STD",
-                *_returned(RANK_FIELDS, full), "LIMIT", 0, fetch, "DIALECT", 2,
-            )  # fmt: skip
-            total, docs = search_docs(reply)
-            hits = [make_hit(doc, full, keyword_score=float(doc["__score"])) for doc in docs]
-            tied = len(hits) > k and hits[k - 1].keyword_score == hits[-1].keyword_score
-            if not tied or fetch >= min(total, MAX_TIE_FETCH):
-                boundary = hits[k - 1].keyword_score if len(hits) >= k else None
-                return [
-                    h for i, h in enumerate(hits) if i < k or h.keyword_score == boundary
-                ], total
-            fetch *= 4
-            full = False  # up to MAX_TIE_FETCH tied hits: their ids, not whole records
+        fields = [*RANK_FIELDS, "vector"] if vectors and not full else RANK_FIELDS
+        return await keyword_hits(self.redis, self.index.name, _keyword_query(terms, where), k,
+                                  _returned(fields, full), MAX_TIE_FETCH)  # fmt: skip
 
     async def keyword_page(
         self, terms: Sequence[str], where: FilterExpression | None, offset: int, limit: int,
         touched_at: datetime | None,
-    ) -> tuple[list[KeywordHit], int] | None:  # fmt: skip
-        """A keyword search's page [offset, offset + limit) with its records (their access
-        recorded when `touched_at`) and the match count, in one round trip
-        (storage/keyword_page.py); None where the layout cannot (a cluster's)."""
+    ) -> tuple[list[PageHit], int] | None:  # fmt: skip
+        """A keyword page [offset, offset + limit) with its records (their access recorded
+        when `touched_at`) and the match count in one round trip (storage/keyword_page.py);
+        None where the layout cannot (`one_trip_pages`)."""
+        if not self.one_trip_pages:
+            return None
         if not terms:
             return [], 0
-        return await self._keyword_pages.page(
-            self.index.name, _keyword_query(terms, where), offset, limit, MAX_TIE_FETCH,
-            touched_at, self.keys.long_term_prefix, self.keys.long_term_access_prefix,
-        )  # fmt: skip
+        query = _keyword_query(terms, where)
+        return await self._pages.keyword(self.index.name, query, offset, limit, touched_at)
+
+    async def semantic_page(
+        self, vector: np.ndarray[Any, Any], where: FilterExpression | None, offset: int,
+        limit: int, touched_at: datetime | None,
+    ) -> tuple[list[PageHit], int] | None:  # fmt: skip
+        """`keyword_page` for the nearest records (their distances for scores)."""
+        if not self.one_trip_pages:
+            return None
+        knn = self._knn_command(vector, where, offset + limit, full=False)
+        scope = str(where) if where is not None else "*"
+        return await self._pages.semantic(
+            self.index.name, knn[2], knn[6], scope, offset, limit, touched_at
+        )
 
     async def listing(
         self, where: FilterExpression | None, offset: int, limit: int
@@ -387,19 +396,4 @@ class LongTermStore:
 
     async def scan_ids(self, batch: int = 1000) -> list[str]:
         """Every record id (for rebuild-index and migrations), read in pipelined batches."""
-        ids: list[str] = []
-        keys: list[bytes] = []
-
-        async def flush() -> None:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for key in keys:
-                    pipe.hget(key, "memory_id")
-                ids.extend(as_str(raw) for raw in await pipe.execute() if raw is not None)
-            keys.clear()
-
-        async for key in self.redis.scan_iter(match=f"{self._records_prefix()}*", count=batch):
-            keys.append(key)
-            if len(keys) >= batch:
-                await flush()
-        await flush()
-        return ids
+        return await scan_record_ids(self.redis, self._records_prefix(), batch)

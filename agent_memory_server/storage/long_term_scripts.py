@@ -14,6 +14,20 @@ redis.call('HINCRBY', KEYS[1], 'access_count', 1)
 return before
 """
 
+# The access hashes of several records as they were, then (when ARGV[1] is a time) the
+# access of each recorded: one script call for a search page (the keys in one slot).
+READ_ACCESSES_AND_TOUCH = """
+local out = {}
+for i, key in ipairs(KEYS) do
+  out[i] = redis.call('HGETALL', key)
+  if ARGV[1] ~= '' then
+    redis.call('HSET', key, 'last_accessed', ARGV[1])
+    redis.call('HINCRBY', key, 'access_count', 1)
+  end
+end
+return out
+"""
+
 # Delete a dedup pointer only if it still points at the record being removed.
 DROP_POINTER = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end

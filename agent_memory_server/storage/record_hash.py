@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+from redis.asyncio import Redis
 
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.storage.replies import as_str
@@ -86,3 +87,23 @@ def from_fields(raw: dict[str, Any]) -> MemoryRecord:
             data[name] = text
     data["id"] = data.pop("memory_id")
     return MemoryRecord.model_validate(data)
+
+
+async def scan_record_ids(redis: Redis, prefix: str, batch: int) -> list[str]:
+    """The memory_id of every record hash under `prefix`, read in pipelined batches."""
+    ids: list[str] = []
+    keys: list[bytes] = []
+
+    async def flush() -> None:
+        async with redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.hget(key, "memory_id")
+            ids.extend(as_str(raw) for raw in await pipe.execute() if raw is not None)
+        keys.clear()
+
+    async for key in redis.scan_iter(match=f"{prefix}*", count=batch):
+        keys.append(key)
+        if len(keys) >= batch:
+            await flush()
+    await flush()
+    return ids

@@ -25,6 +25,7 @@ class Hit:
     fields: dict[str, Any] | None = None  # every field, when the leg returned the records
     session: str | None = None
     event_at: float | None = None
+    vector: bytes | None = None  # the stored vector, when the leg returned it
 
 
 def make_hit(doc: dict[str, Any], full: bool = False, **signal: float) -> Hit:
@@ -39,6 +40,7 @@ def make_hit(doc: dict[str, Any], full: bool = False, **signal: float) -> Hit:
         fields=doc if full else None,
         session=None if session in (None, "", b"") else as_str(session),
         event_at=None if event in (None, "", b"") else float(event),
+        vector=doc.get("vector") if not full else None,
         **signal,
     )
 

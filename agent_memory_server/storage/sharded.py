@@ -34,13 +34,14 @@ from typing import Any, TypeVar
 
 import numpy as np
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import ResponseError
 from redisvl.query.filter import FilterExpression
 
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.storage.keys import Keys, namespace_marker
-from agent_memory_server.storage.keyword_page import KeywordHit
 from agent_memory_server.storage.long_term import LongTermStore
+from agent_memory_server.storage.long_term_scripts import READ_ACCESS_AND_TOUCH
 from agent_memory_server.storage.record_hash import to_hash
 from agent_memory_server.storage.replies import Hit, as_str
 from agent_memory_server.storage.schema import VectorIndexParams, long_term_schema
@@ -138,6 +139,8 @@ class _Shard(LongTermStore):
 
 class ShardedLongTermStore(LongTermStore):
     """The long-term store's interface over one index per namespace (cluster layout)."""
+
+    one_trip_pages = False  # the page scripts read keys they are not given, slots apart
 
     def __init__(self, redis: Redis, keys: Keys, params: VectorIndexParams) -> None:
         super().__init__(redis, keys, params)
@@ -330,9 +333,10 @@ class ShardedLongTermStore(LongTermStore):
         return _nearest([h for hits, _ in parts for h in hits], k), sum(t for _, t in parts)
 
     async def keyword(
-        self, terms: Sequence[str], where: FilterExpression | None, k: int, full: bool = False
-    ) -> tuple[list[Hit], int]:
-        parts = await self._fan_out(where, lambda s: s.keyword(terms, where, k, full))
+        self, terms: Sequence[str], where: FilterExpression | None, k: int, full: bool = False,
+        vectors: bool = False,
+    ) -> tuple[list[Hit], int]:  # fmt: skip
+        parts = await self._fan_out(where, lambda s: s.keyword(terms, where, k, full, vectors))
         hits = sorted(
             (h for part, _ in parts for h in part),
             key=lambda h: (-(h.keyword_score or 0.0), h.id),
@@ -341,11 +345,17 @@ class ShardedLongTermStore(LongTermStore):
         kept = [h for i, h in enumerate(hits) if i < k or h.keyword_score == boundary]
         return kept, sum(t for _, t in parts)
 
-    async def keyword_page(
-        self, terms: Sequence[str], where: FilterExpression | None, offset: int, limit: int,
-        touched_at: datetime | None,
-    ) -> tuple[list[KeywordHit], int] | None:  # fmt: skip
-        return None  # its script reads keys it is not given: the generic path on a cluster
+    def _queue_accesses(
+        self, pipe: Pipeline, access_keys: Sequence[str], touched_at: datetime | None
+    ) -> None:
+        for key in access_keys:  # records of several namespaces: slots apart, one command each
+            if touched_at is None:
+                pipe.hgetall(key)
+            else:
+                pipe.eval(READ_ACCESS_AND_TOUCH, 1, key, touched_at.timestamp())
+
+    def _accesses_of(self, replies: list[Any]) -> list[Any]:
+        return replies
 
     async def listing(
         self, where: FilterExpression | None, offset: int, limit: int

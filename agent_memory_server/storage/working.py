@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.asyncio.client import Pipeline
 from redisvl.query import FilterQuery
 from redisvl.query.filter import FilterExpression, Tag
 
@@ -22,6 +21,7 @@ from agent_memory_server.models.working_memory import MemoryMessage, StoredWorki
 from agent_memory_server.storage.keys import Keys
 from agent_memory_server.storage.schema import working_memory_schema
 from agent_memory_server.storage.search_index import SearchIndex
+from agent_memory_server.storage.working_append import AppendResult, SessionAppender
 from agent_memory_server.storage.working_replace import Replaced, SessionReplacer
 from agent_memory_server.storage.working_scripts import (
     FOLD_SCRIPT,
@@ -41,13 +41,6 @@ class SessionRef:
     namespace: str | None
     session_id: str
     key: str
-
-
-@dataclass(frozen=True)
-class AppendResult:
-    created: bool
-    tokens: int
-    queued: bool = False  # the queued-run marker was set by this append
 
 
 def timestamps(now: datetime) -> dict[str, Any]:
@@ -80,6 +73,7 @@ class WorkingMemoryStore:
         self._set_if_exists = redis.register_script(SET_IF_EXISTS)
         self._read_and_touch = redis.register_script(READ_AND_TOUCH)
         self._replace = SessionReplacer(redis)
+        self._append = SessionAppender(redis)
 
     async def create_index(self) -> None:
         if not await self.index.exists():
@@ -160,46 +154,24 @@ class WorkingMemoryStore:
         )  # fmt: skip
 
     async def append(
-        self,
-        ref: SessionRef,
-        fresh: StoredWorkingMemory,
-        messages: Sequence[MemoryMessage],
-        tokens: int,
-        context: str | None,
-        now: datetime,
-        ttl_seconds: int | None,
+        self, ref: SessionRef, fresh: StoredWorkingMemory, messages: Sequence[MemoryMessage],
+        tokens: int, context: str | None, now: datetime, ttl_seconds: int | None, *,
+        bound_user: str | None, window: int | None,
         queued: tuple[str | None, str | None, int] | None = None,
-    ) -> AppendResult:
-        """Append messages in one transaction; creates the session as `fresh` if missing.
-        `queued`: as `put`'s."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            doc = pipe.json()
-            doc.set(ref.key, "$", _document(fresh), nx=True)
-            if messages:
-                doc.arrappend(ref.key, "$.messages", *(dump(m) for m in messages))
-            doc.numincrby(ref.key, "$.tokens", tokens)
-            for path, value in timestamps(now).items():
-                doc.set(ref.key, f"$.{path}", value)
-            doc.set(ref.key, "$.last_accessed", now.isoformat())
-            if context is not None:
-                doc.set(ref.key, "$.context", context)
-            if ttl_seconds is not None:
-                doc.set(ref.key, "$.ttl_seconds", ttl_seconds)
-                pipe.expire(ref.key, ttl_seconds)
-            if queued is not None:
-                self._queue_marker(pipe, ref, queued)
-            results = await pipe.execute()
-        total = results[2 if messages else 1]
-        total_tokens = int(total[0] if isinstance(total, list) else total)
-        marked = queued is not None and bool(results[-1])
-        return AppendResult(created=bool(results[0]), tokens=total_tokens, queued=marked)
-
-    def _queue_marker(
-        self, pipe: Pipeline, ref: SessionRef, queued: tuple[str | None, str | None, int]
-    ) -> None:
-        user_id, caller, seconds = queued
-        marker = self.keys.session_queued(ref.namespace, user_id, ref.session_id, caller)
-        pipe.set(marker, b"1", nx=True, ex=seconds)
+    ) -> AppendResult:  # fmt: skip
+        """Append messages in one round trip (storage/working_append.py); creates the session
+        as `fresh` if missing, unless the stored one is another user's (`bound_user`: the user
+        a bound caller is confined to). `window`: the one the request names, stored.
+        `queued`: as `replace`'s."""
+        user_id, caller, seconds = queued if queued is not None else (fresh.user_id, None, None)
+        stamps = timestamps(now)
+        return await self._append(
+            ref.key, self.keys.session_queued(ref.namespace, user_id, ref.session_id, caller),
+            _document(fresh), [dump(m) for m in messages], writer=fresh.user_id,
+            bound_user=bound_user, tokens=tokens,
+            times=(stamps["updated_ts"], stamps["updated_at"], now.isoformat()),
+            context=context, ttl_seconds=ttl_seconds, marker_seconds=seconds, window=window,
+        )  # fmt: skip
 
     async def read(
         self, ref: SessionRef, now: datetime, touch: bool, owner: str | None = None

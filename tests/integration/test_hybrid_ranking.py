@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from agent_memory_server.config import Settings
 from tests.conftest import AppClient
 
 NOW = datetime(2023, 5, 30, 23, 40, tzinfo=UTC)
@@ -47,3 +49,30 @@ async def test_now_must_be_a_date(app: AppClient) -> None:
     )
     assert response.status_code == 422
     assert "now" in response.text
+
+
+async def test_hits_of_the_keyword_leg_alone_report_their_true_distance(
+    make_settings: Callable[..., Settings], start_app: Any
+) -> None:
+    """A hybrid hit that only the keyword leg found (beyond the semantic leg's candidates)
+    reports the same cosine distance as a semantic search gives the same record."""
+    fillers = [f"Morning routine note {i}: coffee, a short walk and the news." for i in range(12)]
+    odd = "Quarterly invoice for the zebra enclosure repairs was approved."
+    async with start_app(make_settings(search_candidates=10)) as app:
+        await _write(app, [{"id": f"f{i}", "text": t, "namespace": "d"}
+                           for i, t in enumerate(fillers)] + [
+                          {"id": "odd", "text": odd, "namespace": "d"}])  # fmt: skip
+
+        async def distances(mode: str, limit: int) -> dict[str, float]:
+            body = {"text": "morning coffee walk news zebra", "namespace": {"eq": "d"},
+                    "limit": limit, "search_mode": mode, "hybrid_alpha": 0.1}  # fmt: skip
+            response = await app.http.post("/v1/long-term-memory/search", json=body)
+            assert response.status_code == 200, response.text
+            return {m["id"]: m["dist"] for m in response.json()["memories"]}
+
+        nearest = await distances("semantic", 10)
+        assert "odd" not in nearest  # beyond the semantic leg's 10 candidates
+        every, hybrid = await distances("semantic", 20), await distances("hybrid", 10)
+        assert "odd" in hybrid  # found by the keyword leg alone
+        for memory_id, dist in hybrid.items():
+            assert abs(dist - every[memory_id]) < 1e-4, memory_id

@@ -93,6 +93,15 @@ async def test_dedup_by_id_and_by_content(app: AppClient) -> None:
         "/v1/long-term-memory/", json={"memories": [{**_record(3, FACTS[3]), "id": "f4b"}]}
     )
     assert (await app.http.get("/v1/long-term-memory/f4b")).status_code == 200
+    # a batch that loses a duplicate stores each other record with its own text's vector
+    fresh = "The violin lessons moved to Thursday evenings."
+    batch = [
+        {**_record(1, FACTS[1]), "id": "dup1"},
+        {**_record(1, FACTS[1]), "id": "fresh1", "text": fresh},
+    ]
+    await app.http.post("/v1/long-term-memory/", json={"memories": batch})
+    found = (await _search(app, text=fresh, search_mode="semantic", limit=1))["memories"][0]
+    assert found["id"] == "fresh1" and found["dist"] < 0.01
 
 
 async def test_search_modes_rank_the_relevant_fact_first(app: AppClient) -> None:
@@ -293,6 +302,10 @@ async def test_search_records_the_access_of_its_page(app: AppClient) -> None:
     assert after["access_count"] == 2
     unread = (await app.http.get("/v1/long-term-memory/f4")).json()
     assert unread["access_count"] == 0  # not on the page
+    semantic = {**query, "search_mode": "semantic"}
+    third = (await _search(app, **semantic))["memories"][0]
+    assert third["id"] == "f3" and third["access_count"] == 2
+    assert (await app.http.get("/v1/long-term-memory/f3")).json()["access_count"] == 3
 
 
 async def test_search_returns_whole_records_on_every_path(app: AppClient) -> None:

@@ -213,3 +213,26 @@ async def test_session_owners_and_namespaces_match_exactly(app: AppClient) -> No
     assert listed == {"sessions": [], "total": 0}
     listed = (await app.http.get("/v1/working-memory/", params={"namespace": "N,1"})).json()
     assert listed == {"sessions": ["s"], "total": 1}
+
+
+async def test_append_naming_its_user(app: AppClient) -> None:
+    """An append that names its user creates the session, adds up its tokens, stores the
+    window it names, and is refused whole on another user's session."""
+    params = {"user_id": "ann", "namespace": "n"}
+    one, two = _msg("one"), _msg("two and three")
+    first = await app.http.post("/sessions/ap/memory", params=params, json={"messages": [one]})
+    assert first.status_code == 200, first.text
+    sized = {**params, "context_window_max": 5000}
+    second = await app.http.post("/sessions/ap/memory", params=sized, json={"messages": [two]})
+    assert second.status_code == 200, second.text
+    got = (await app.http.get("/v1/working-memory/ap", params=params)).json()
+    assert [m["content"] for m in got["messages"]] == ["one", "two and three"]
+    assert got["user_id"] == "ann" and got["context_window_max"] == 5000
+    whole = await app.http.put("/v1/working-memory/w2", json={"messages": [one, two]})
+    assert got["tokens"] == whole.json()["tokens"] > 0
+    steal = await app.http.post(
+        "/sessions/ap/memory", params={**params, "user_id": "bob"}, json={"messages": [_msg("x")]}
+    )
+    assert steal.status_code == 409
+    after = (await app.http.get("/v1/working-memory/ap", params=params)).json()
+    assert len(after["messages"]) == 2 and after["tokens"] == got["tokens"]

@@ -52,6 +52,7 @@ def test_every_key_the_server_writes_is_pinned() -> None:
         k.long_term_index: "p:ltm_idx",
         k.long_term("m:1"): "p:ltm:m%3A1",
         k.long_term_access("m"): "p:ltm_access:m",
+        k.long_term_access_prefix: "p:ltm_access:",  # the page scripts build access keys by it
         k.memory_hash("n", None, "abc"): "p:ltm_hash:nn:-:abc",
         k.embedder_info: "p:ltm_embedder",
         k.auth_token("d"): "p:auth_token:d",
@@ -71,7 +72,7 @@ def test_every_key_the_server_writes_is_pinned() -> None:
     builders = {
         name for name in dir(Keys) if not name.startswith("_") and name not in ("prefix", "cluster")
     }  # every public builder is pinned above: count them
-    assert len(builders) == 28, sorted(builders)  # 7 of the cluster layout, pinned below
+    assert len(builders) == 29, sorted(builders)  # 7 of the cluster layout, pinned below
     assert partition_digest({"user_id": "a", "namespace": "n"}) == partition_digest(
         {"namespace": "n", "user_id": "a"}
     )
