@@ -113,3 +113,15 @@ def test_local_embedder_answers_queries_on_the_query_session(
     np.testing.assert_allclose(first, int8.embed_sync(["Where does Alice live now?"]), atol=1e-6)
     float_vector = embedder.embed_sync(["Where does Alice live now?"])
     np.testing.assert_allclose(stored, float_vector, atol=1e-5)  # writes stay float32
+
+
+def test_concurrent_queries_get_their_own_vectors(int8: QueryModel) -> None:
+    """The query session has no lock: queries run side by side, each with its own answer."""
+    texts = [f"What did person number {i} do on day {i * 7 % 31}?" for i in range(24)]
+    expected = np.vstack([int8.embed_sync([t]) for t in texts])
+
+    async def run() -> list[Any]:
+        return list(await asyncio.gather(*(asyncio.to_thread(int8.embed_sync, [t]) for t in texts)))
+
+    got = np.vstack(asyncio.run(run()))
+    np.testing.assert_allclose(got, expected, atol=1e-6)
