@@ -79,7 +79,9 @@ class Resources:
         self.meta = MetaStore(self.redis, self.keys)
         self.tokens = TokenStore(self.redis, self.keys)
         self.summary_views = SummaryViewStore(self.redis, self.keys)
-        self.query_vectors = QueryVectors(self.embedder, self.settings.query_embedding_cache)
+        self.query_vectors = QueryVectors(
+            self.embedder, self.settings.query_embedding_cache, self.metrics.observe_query_vector
+        )
 
 
 @asynccontextmanager

@@ -59,6 +59,9 @@ async def _repeated_query(app: AppClient) -> None:
     assert response.status_code == 200, response.text
     assert "Alice moved to Paris" in response.text
     assert (cache.hits, cache.misses) == (3, 1)
+    metrics = (await app.http.get("/metrics")).text
+    assert 'agent_memory_query_vectors_total{source="cache"} 3.0' in metrics
+    assert 'agent_memory_query_vectors_total{source="embedded"} 1.0' in metrics
     # Another text is another entry; the cached vector is the one the model gives.
     await _search(app, "Who plays the cello?")
     assert (cache.hits, cache.misses, len(cache)) == (3, 2, 2)
