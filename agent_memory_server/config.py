@@ -221,6 +221,12 @@ class Settings(BaseSettings):
         default=None,
         description="Where the local embedder's ONNX graph is cached; default data_dir/models.",
     )
+    search_exact_unions: bool = Field(
+        default=True,
+        description="At start-up, set RediSearch's UNION_ITERATOR_HEAP to 1 on the long-term "
+        "Redis (server-wide): Redis 8.2 otherwise scores a record that matches several terms "
+        "of a filtered keyword search by one of them (storage/connection.py).",
+    )
     hnsw_m: int = Field(default=16, ge=2, le=512)
     hnsw_ef_construction: int = Field(default=200, ge=4, le=4096)
     hnsw_ef_runtime: int = Field(default=128, ge=1, le=4096)  # docs/benchmarks/scale.md
@@ -265,6 +271,19 @@ class Settings(BaseSettings):
     hybrid_long_turn_power: float = Field(
         default=2.0, ge=0, le=10, description="How hard HYBRID_LONG_TURN damps a long record."
     )
+    hybrid_coverage_weight: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Share of the keyword leg's normalised score (min-max fusion) taken from "
+        "the record's coverage of the query's content words (stop words and how the question "
+        "asks, 'how many months ago', left out; lightly stemmed) instead of BM25, which "
+        "rewards a long record repeating one query word (0: BM25 alone).",
+    )  # fmt: skip
+    hybrid_assistant_factor: float = Field(
+        default=0.6, ge=0, le=1,
+        description="A record whose metadata.role is 'assistant' keeps this share of its "
+        "hybrid score unless the query addresses the assistant ('you', 'your'); its session "
+        "is judged undamped (1: off).",
+    )  # fmt: skip
     search_candidates: int = Field(
         default=50, ge=10, le=1000, description="Candidates each hybrid/recency leg fetches."
     )

@@ -10,6 +10,11 @@ search latency (sequential and concurrent) and ingest throughput. Needs no LLM.
     agent-memory api --port 8000 &
     python benchmarks/locomo_retrieval.py [DATASET] [--base-url URL] [--json out.json]
         [--modes semantic,keyword,hybrid] [--concurrency 8] [--batch-size 100] [--keep]
+    python -m benchmarks.locomo_retrieval --vectors CACHE.npz [...]
+
+`--vectors`: start a server (embedded Redis, no worker) whose embedder serves the local
+model's vectors from that cache (benchmarks/vector_cache.py), ignoring --base-url: the
+retrieval figures are the default embedder's, the ingest rate and latencies are not.
 
 The records are deleted at the end unless --keep is given. Exit code 1 on any HTTP error.
 """
@@ -372,13 +377,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--run-id", default=None, help="namespace suffix (default: random)")
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     parser.add_argument("--keep", action="store_true", help="do not delete the records")
+    parser.add_argument(
+        "--vectors", type=Path, default=None,
+        help="start a server on the local embedder's vectors from this cache "
+        "(benchmarks/vector_cache.py) instead of using --base-url",
+    )  # fmt: skip
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        report = asyncio.run(run(args))
+        if args.vectors is not None:
+            from benchmarks import vector_cache  # noqa: PLC0415 - it imports this module
+            from benchmarks.harness import running_server  # noqa: PLC0415
+
+            cache = vector_cache.VectorCache(args.vectors)
+            with (
+                vector_cache.cached_embedding_server(cache) as embedder,
+                running_server(TRACK_ACCESS="false", EMBEDDED_WORKER="false", **embedder) as srv,
+            ):
+                args.base_url = srv.url
+                report = asyncio.run(run(args))
+        else:
+            report = asyncio.run(run(args))
     except BenchmarkError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -5,7 +5,12 @@ one long-term memory per non-empty turn of its haystack (the turn's text, its se
 its role in metadata, the session's date as `event_date` and `created_at`; no
 deduplication); the question is searched in that namespace as a user would (no question
 type, answer or evidence label reaches the server; `question_date` is sent as the asker's
-`now`), then the namespace is deleted. Scored strictly on the records returned:
+`now`), then the namespace is deleted. When the script runs its own server, the long-term
+index is then recreated (empty), as `agent-memory rebuild-index` does: RediSearch keeps
+deleted documents in its BM25 term statistics until its lazy GC runs (forcing GC was not
+enough), so each question would otherwise be scored against the earlier haystacks' words;
+`--shared-index` keeps the one index (the only choice against --base-url). Scored strictly
+on the records returned:
 
 - session R@k: recall_any, a hit when any of the top k records comes from an answer session;
 - turn R@k: a hit when any of the top k records is an evidence turn (`has_answer`);
@@ -15,7 +20,7 @@ per question type and overall, for each search mode; search latency p50/p95 (seq
 and the ingest rate until searchable. Needs no LLM.
 
     python -m benchmarks.longmemeval_retrieval [DATASET] [--base-url URL] [--json out.json]
-        [--modes semantic,keyword,hybrid] [--limit-questions N] [--no-now]
+        [--modes semantic,keyword,hybrid] [--limit-questions N] [--no-now] [--shared-index]
 
 Without --base-url it starts its own server (embedded Redis, no background worker).
 Exit code 1 on any HTTP error.
@@ -31,15 +36,20 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+from redis.asyncio import Redis
 
-from benchmarks.harness import running_server
+from agent_memory_server.cli.common import read_settings
+from agent_memory_server.storage.connection import keys_for
+from agent_memory_server.storage.long_term import LongTermStore
+from agent_memory_server.storage.schema import VectorIndexParams
+from benchmarks.harness import Server, running_server
 from benchmarks.locomo_retrieval import BenchmarkError, call, percentile
 
 DEFAULT_DATASET = (
@@ -186,8 +196,41 @@ async def delete_namespace(client: httpx.AsyncClient, item: Item) -> None:
         await call(client, "DELETE", "/v1/long-term-memory", params=params)
 
 
+async def recreate_index(server: Server) -> None:
+    """Drop the server's (emptied) long-term index and create it again, as rebuild-index
+    does (services/index_admin.py): same dimension, HNSW settings from the same environment."""
+    redis = Redis.from_url(server.redis_url)
+    try:
+        keys = keys_for(server.key_prefix, redis)
+        settings = read_settings()
+        probe = LongTermStore(redis, keys, VectorIndexParams(1))
+        dimension = await probe.indexed_dimension()
+        if dimension is None:
+            raise BenchmarkError("the server has no long-term index to recreate")
+        params = VectorIndexParams(
+            dimension, settings.hnsw_m, settings.hnsw_ef_construction, settings.hnsw_ef_runtime
+        )
+        store = LongTermStore(redis, keys, params)
+        await store.drop_index()
+        await store.create_index()
+        deadline = time.monotonic() + 300  # records of another benchmark are re-indexed
+        while int((await store.index.info()).get("indexing", 0)) != 0:
+            if time.monotonic() > deadline:
+                raise BenchmarkError("the recreated index is still indexing after 300 s")
+            await asyncio.sleep(0.05)
+    finally:
+        await redis.aclose()
+
+
+def index_reset(args: argparse.Namespace, server: Server) -> Callable[[], Awaitable[None]] | None:
+    return None if args.shared_index else lambda: recreate_index(server)
+
+
 async def run(
-    args: argparse.Namespace, base_url: str, keep: Callable[[Item], bool] = lambda item: True
+    args: argparse.Namespace,
+    base_url: str,
+    keep: Callable[[Item], bool] = lambda item: True,
+    reset: Callable[[], Awaitable[None]] | None = None,
 ) -> dict[str, Any]:
     items = [i for i in load_longmemeval(args.dataset) if keep(i)][: args.limit_questions or None]
     modes = [m.strip() for m in args.modes.split(",")]
@@ -216,6 +259,8 @@ async def run(
                     row[mode] = metrics
             finally:
                 await delete_namespace(client, item)
+                if reset is not None:
+                    await reset()
             per_question.append(row)
             if args.progress:
                 print(f"{len(per_question)}/{len(items)} {item.question_id}", file=sys.stderr)
@@ -279,6 +324,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-now", action="store_true", help="do not send question_date")
     parser.add_argument("--progress", action="store_true")
     parser.add_argument(
+        "--shared-index", action="store_true",
+        help="keep one index for every question (deleted haystacks stay in BM25 statistics "
+        "until RediSearch's GC); the default recreates it after each question",
+    )  # fmt: skip
+    parser.add_argument(
         "--vectors", type=Path, default=None,
         help="serve the local embedder's vectors from this cache (benchmarks/vector_cache.py) "
         "and run only the questions it holds every turn of",
@@ -302,10 +352,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 vector_cache.cached_embedding_server(cache) as embedder,
                 running_server(TRACK_ACCESS="false", EMBEDDED_WORKER="false", **embedder) as srv,
             ):
-                report = asyncio.run(run(args, srv.url, cached))
+                report = asyncio.run(run(args, srv.url, cached, index_reset(args, srv)))
         elif args.base_url is None:
             with running_server(TRACK_ACCESS="false", EMBEDDED_WORKER="false") as server:
-                report = asyncio.run(run(args, server.url))
+                report = asyncio.run(run(args, server.url, reset=index_reset(args, server)))
         else:
             report = asyncio.run(run(args, args.base_url))
     except BenchmarkError as exc:

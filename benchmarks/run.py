@@ -60,7 +60,8 @@ def main() -> int:
             lme = longmemeval_retrieval.build_parser().parse_args(
                 ["--limit-questions", str(args.lme_questions)]
             )
-            lme_report = asyncio.run(longmemeval_retrieval.run(lme, server.url))
+            reset = longmemeval_retrieval.index_reset(lme, server)
+            lme_report = asyncio.run(longmemeval_retrieval.run(lme, server.url, reset=reset))
             print(longmemeval_retrieval.render(lme_report), flush=True)
             results["longmemeval"] = lme_report
         print("\n## Search latency against its floor\n", flush=True)

@@ -10,8 +10,16 @@ from typing import Any, Literal
 
 from agent_memory_server.models.long_term import SearchRequest
 from agent_memory_server.services.relative_dates import closeness, query_window
+from agent_memory_server.services.turn_text import (
+    QUESTION_WORDS,
+    Coverage,
+    addresses_assistant,
+    stem,
+)
+from agent_memory_server.storage.filters import query_terms
 
 SECONDS_PER_DAY = 86_400.0
+QUESTION_STEMS = frozenset(stem(w) for w in QUESTION_WORDS)
 
 
 @dataclass
@@ -31,6 +39,9 @@ class Candidate:
     session: str | None = None  # session_id
     event_at: float | None = None  # event_date
     length: int | None = None  # the text's length (bytes), when a rule needs it
+    text: str | None = None  # the record's text, when a rule needs it (coverage)
+    role: str | None = None  # metadata.role ("user", "assistant"), when a rule needs it
+    coverage: float | None = None  # share of the query's content words the text holds
 
 
 def _min_max(values: Sequence[float]) -> tuple[float, float]:
@@ -88,11 +99,16 @@ def damp_long_turns(candidates: Sequence[Candidate], factor: float, power: float
             c.keyword *= (cap / c.length) ** power
 
 
-def fuse_minmax(candidates: Sequence[Candidate], alpha: float, kw_trust: float = 1.0) -> None:
+def fuse_minmax(
+    candidates: Sequence[Candidate], alpha: float, kw_trust: float = 1.0,
+    coverage_weight: float = 0.0,
+) -> None:  # fmt: skip
     """Weighted fusion of min-max normalised similarity and BM25: alpha * sem + (1-alpha) * kw,
     the keyword share scaled by `kw_trust` (keyword_confidence).
 
     Similarity is 1 - cosine distance; a candidate missing from the keyword leg scores 0 there.
+    `coverage_weight`: kw = (1 - w) * normalised BM25 + w * the candidate's coverage, for
+    candidates whose coverage is known (set_coverage).
     """
     sims = [1.0 - c.distance for c in candidates if c.distance is not None]
     kws = [c.keyword for c in candidates if c.keyword is not None]
@@ -102,6 +118,8 @@ def fuse_minmax(candidates: Sequence[Candidate], alpha: float, kw_trust: float =
     for c in candidates:
         sem = (1.0 - c.distance - sim_low) / sim_span if c.distance is not None else 0.0
         kw = (c.keyword - kw_low) / kw_span if c.keyword is not None else 0.0
+        if coverage_weight > 0 and c.coverage is not None:
+            kw = (1.0 - coverage_weight) * kw + coverage_weight * c.coverage
         c.score = alpha * sem + kw_share * kw
 
 
@@ -116,6 +134,38 @@ def fuse_rrf(candidates: Sequence[Candidate], alpha: float, k: float) -> None:
         sem = alpha / (k + c.semantic_rank) if c.semantic_rank is not None else 0.0
         kw = (1.0 - alpha) / (k + c.keyword_rank) if c.keyword_rank is not None else 0.0
         c.score = sem + kw
+
+
+def set_coverage(
+    candidates: Sequence[Candidate], query: str, skip_question_words: bool = False
+) -> bool:
+    """Each candidate's coverage of the query's content words (services/turn_text.py), from
+    its text (left None where the text was not read), without QUESTION_WORDS ("how many
+    months ago") when `skip_question_words`. False when the query has no content words
+    (nothing to cover)."""
+    cover = Coverage(query_terms(query), QUESTION_STEMS if skip_question_words else frozenset())
+    if not cover.wanted:
+        return False
+    for c in candidates:
+        if c.text is not None:
+            c.coverage = cover(c.text)
+    return True
+
+
+def damp_assistant(candidates: Sequence[Candidate], query: str, factor: float) -> bool:
+    """An assistant's turn (metadata.role "assistant") keeps `factor` of its score, unless
+    the query addresses the assistant ("you", "your"). Assistants' long answers share the
+    question's words and meaning with the user's turn that states the fact, and win both
+    legs; a user asking about their own life wants what they said. True when a score
+    changed."""
+    if factor >= 1 or addresses_assistant(query):
+        return False
+    damped = False
+    for c in candidates:
+        if c.role == "assistant":
+            c.score *= factor
+            damped = True
+    return damped
 
 
 def _decay(age_seconds: float, half_life_days: float) -> float:
@@ -161,6 +211,12 @@ class RankingParams:
     `keyword_gap_full` (relative to the best) lower, less when flatter (keyword_confidence;
     0: always full).
     long_turn_factor/long_turn_power: damp_long_turns before min-max fusion (0: off).
+    coverage_weight: the keyword leg's normalised score becomes (1 - w) x BM25 + w x the
+    record's coverage of the query's content words (0: BM25 alone; needs each text), the
+    question's scaffolding ("how many months ago") left out unless not
+    coverage_skips_question (kept for ablations, not a setting).
+    assistant_factor: an assistant's turn keeps this share of its fused score unless the
+    query addresses the assistant (1: off; needs each role); sessions are judged undamped.
     semantic_peak_*: and less as the semantic leg's best hit stands out further above the one
     `semantic_peak_turns` places below it (semantic_peak: none below `low`, no keyword leg
     at `high`). Measured and left off (docs/benchmarks/retrieval.md): not a server setting,
@@ -177,6 +233,9 @@ class RankingParams:
     keyword_gap_full: float = 0.0
     long_turn_factor: float = 0.0
     long_turn_power: float = 2.0
+    coverage_weight: float = 0.0
+    coverage_skips_question: bool = True
+    assistant_factor: float = 1.0
     semantic_peak_turns: int = 10
     semantic_peak_low: float = 0.0
     semantic_peak_high: float = 0.0
@@ -234,9 +293,9 @@ def rank_hybrid(
 ) -> None:
     """Set each candidate's hybrid score: fused legs (scaled to a top of 1), then session and
     date evidence. Min-max fusion needs every candidate's distance (and, with
-    long_turn_factor, its length). Long turns are damped for the turn's own score only:
-    sessions are judged on the undamped fusion (a long answer in a session still says the
-    session is about the question)."""
+    long_turn_factor, its length; with coverage_weight, its text). Long turns and assistants'
+    turns are damped for the turn's own score only: sessions are judged on the undamped
+    fusion (a long answer in a session still says the session is about the question)."""
     strength = None
     if params.fusion == "rrf":
         fuse_rrf(candidates, params.alpha, params.rrf_k)
@@ -246,14 +305,20 @@ def rank_hybrid(
             candidates, params.semantic_peak_turns, params.semantic_peak_low,
             params.semantic_peak_high,
         )  # fmt: skip
+        cover = params.coverage_weight
+        if cover > 0 and not set_coverage(candidates, query, params.coverage_skips_question):
+            cover = 0.0
         damp = params.long_turn_factor > 0 and any(c.length is not None for c in candidates)
         if damp and params.session_weight > 0:
-            fuse_minmax(candidates, params.alpha, trust)
+            fuse_minmax(candidates, params.alpha, trust, cover)
             _normalise(candidates)
             strength = session_strengths(candidates, params.session_turns)
         if damp:
             damp_long_turns(candidates, params.long_turn_factor, params.long_turn_power)
-        fuse_minmax(candidates, params.alpha, trust)
+        fuse_minmax(candidates, params.alpha, trust, cover)
     _normalise(candidates)
+    if params.assistant_factor < 1 and params.session_weight > 0 and strength is None:
+        strength = session_strengths(candidates, params.session_turns)
+    damp_assistant(candidates, query, params.assistant_factor)
     promote_sessions(candidates, params.session_weight, params.session_turns, strength)
     promote_dates(candidates, query, now, params.date_weight)

@@ -46,11 +46,22 @@ async def _fill_distances(
             c.distance = float(1.0 - np.dot(row, vector))
 
 
-async def _fill_lengths(resources: Resources, candidates: Sequence[Candidate]) -> None:
-    """Each candidate's text length (services/ranking.py: damp_long_turns)."""
-    lengths = await resources.long_term.text_lengths([c.id for c in candidates])
-    for c, n in zip(candidates, lengths, strict=True):
-        c.length = n
+async def _rank_reads(
+    resources: Resources, vector: np.ndarray[Any, Any], candidates: Sequence[Candidate],
+    params: RankingParams,
+) -> None:  # fmt: skip
+    """In one round trip: the distances of keyword-only candidates (from their stored
+    vectors), and what the turn rules read (services/ranking.py): the text (coverage, long
+    turns) and metadata's role (the assistant rule)."""
+    text = params.coverage_weight > 0 or params.long_turn_factor > 0
+    role = params.assistant_factor < 1
+    reads = await resources.long_term.rank_reads(
+        [c.id for c in candidates], [c.distance is None for c in candidates], text, role
+    )
+    for c, read in zip(candidates, reads, strict=True):
+        if read.vector is not None:
+            c.distance = float(1.0 - np.dot(read.vector, vector))
+        c.text, c.length, c.role = read.text, read.length, read.role
 
 
 async def _hydrate(
@@ -140,6 +151,8 @@ def ranking_params(resources: Resources, request: SearchRequest) -> RankingParam
         keyword_gap_full=settings.hybrid_keyword_gap,
         long_turn_factor=settings.hybrid_long_turn,
         long_turn_power=settings.hybrid_long_turn_power,
+        coverage_weight=settings.hybrid_coverage_weight,
+        assistant_factor=settings.hybrid_assistant_factor,
     )  # fmt: skip
 
 
@@ -159,12 +172,10 @@ async def _score(
     else:
         assert vector is not None
         params = ranking_params(resources, request)
-        reads = []
-        if threshold is not None or params.fusion == "minmax":
-            reads.append(_fill_distances(resources, vector, ranked))
-        if params.fusion == "minmax" and params.long_turn_factor > 0:
-            reads.append(_fill_lengths(resources, ranked))
-        await asyncio.gather(*reads)
+        if params.fusion == "minmax":
+            await _rank_reads(resources, vector, ranked, params)
+        elif threshold is not None:
+            await _fill_distances(resources, vector, ranked)
         if threshold is not None:
             ranked = [c for c in ranked if c.distance is not None and c.distance <= threshold]
         now = request.now.timestamp() if request.now is not None else time.time()
@@ -178,6 +189,30 @@ async def _score(
     return ranked
 
 
+def _keyword_result(record: MemoryRecord, score: float) -> MemoryRecordResult:
+    return MemoryRecordResult.model_construct(
+        **dict(record), dist=1.0, score=score, score_type="keyword",
+        semantic_rank=None, keyword_rank=None,
+    )  # fmt: skip
+
+
+async def _keyword_page(
+    resources: Resources, request: SearchRequest, where: Any
+) -> MemoryRecordResults | None:
+    """A keyword page as the generic path ranks it (BM25, ties by id), read in one round trip
+    with the record of its access; None where the store cannot (the cluster layout)."""
+    touched_at = utcnow() if resources.settings.track_access else None
+    found = await resources.long_term.keyword_page(
+        query_terms(request.text), where, request.offset, request.limit, touched_at
+    )
+    if found is None:
+        return None
+    hits, total = found
+    page = [_keyword_result(hit.record, hit.score) for hit in hits]
+    end = request.offset + request.limit
+    return MemoryRecordResults(memories=page, total=total, next_offset=end if end < total else None)
+
+
 async def search_memories(resources: Resources, request: SearchRequest) -> MemoryRecordResults:
     """Semantic, keyword or hybrid search with filters, paging and optional re-ranking."""
     filters = {f: getattr(request, f) for f in TAG_FIELDS}
@@ -189,6 +224,10 @@ async def search_memories(resources: Resources, request: SearchRequest) -> Memor
     rerank = (
         request.search_mode == "hybrid" or request.recency_boost or request.importance_weight > 0
     )
+    if request.search_mode == "keyword" and not rerank:
+        one_trip = await _keyword_page(resources, request, where)
+        if one_trip is not None:
+            return one_trip
     depth = max(end, resources.settings.search_candidates) if rerank else end
     candidates, total, vector = await _collect(resources, request, where, depth, not rerank)
     ranked = await _score(resources, request, list(candidates.values()), vector)

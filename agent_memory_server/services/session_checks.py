@@ -1,11 +1,9 @@
 """What a working-memory write is checked for before anything is stored: a body that agrees
 with its path and query, and carried records (memories, indexed messages) the caller may
-write to long-term memory; and what a replaced session keeps of the pipeline's work."""
+write to long-term memory. (What a replaced session keeps of the pipeline's work is decided
+where it is stored: storage/working_replace.py.)"""
 
 from __future__ import annotations
-
-from datetime import datetime
-from typing import Any
 
 from agent_memory_server.errors import Forbidden, InvalidRequest
 from agent_memory_server.models.memory_record import MemoryRecord
@@ -55,29 +53,3 @@ def check_body(
         raise InvalidRequest(f"user_id {user_id!r} in the query contradicts the body's")
     if body.long_term_memory_strategy.strategy == "custom":
         check_custom_prompt(body.long_term_memory_strategy.config)
-
-
-def keep_progress(messages: list[MemoryMessage], done: list[dict[str, Any]]) -> None:
-    """A message sent back as it is stored (same id, role and content) keeps what the pipeline
-    did with it (extracted, indexed) unless the client set those fields itself.
-
-    Clients that keep their own transcript PUT the whole session every turn, without the
-    pipeline's flags: every message read as "not extracted", and the worker ran NER,
-    embedding and extraction again on the whole session after every turn."""
-    stored = {m.get("id"): m for m in done}
-    for message in messages:
-        previous = stored.get(message.id)
-        if (
-            previous is None
-            or previous.get("role") != message.role
-            or previous.get("content") != message.content
-        ):
-            continue
-        sent = message.model_fields_set
-        if (
-            "discrete_memory_extracted" not in sent
-            and previous.get("discrete_memory_extracted") == "t"
-        ):
-            message.discrete_memory_extracted = "t"
-        if "persisted_at" not in sent and previous.get("persisted_at"):
-            message.persisted_at = datetime.fromisoformat(previous["persisted_at"])

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from redisvl.query.filter import FilterExpression, Tag
 
@@ -115,9 +115,14 @@ def check_replace(*, namespace: str | None, user_id: str | None, what: str) -> N
     """Forbidden unless the caller may replace a stored `what` of this tenant; the message
     does not name the owner."""
     if not allowed(namespace=namespace, user_id=user_id):
-        p = current()
-        assert p is not None
-        raise Forbidden(f"{what} cannot be written with the credentials of {p.name!r}")
+        refuse_replace(what)
+
+
+def refuse_replace(what: str) -> NoReturn:
+    """The Forbidden of `check_replace` (a stored object's tenant, found by a script)."""
+    p = current()
+    assert p is not None
+    raise Forbidden(f"{what} cannot be written with the credentials of {p.name!r}")
 
 
 def owner_to_see(*, namespace: str | None, user_id: str | None) -> tuple[bool, str | None]:

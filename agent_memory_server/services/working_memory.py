@@ -35,9 +35,10 @@ from agent_memory_server.services.scheduler import (
     queued_marker,
     schedule_summarization,
 )
-from agent_memory_server.services.session_checks import check_body, check_carried, keep_progress
+from agent_memory_server.services.session_checks import check_body, check_carried
 from agent_memory_server.services.summarization import budget_for
 from agent_memory_server.storage.working import MAX_LIST_OFFSET, AppendResult, SessionRef
+from agent_memory_server.storage.working_replace import CONFLICT, FORBIDDEN, may_keep
 
 
 @dataclass(frozen=True)
@@ -244,15 +245,6 @@ async def put_session(
     tenancy.check(namespace=namespace, user_id=owner, what=f"Session {session_id!r}")
     limit = window.tokens()
     ref = resources.working.ref(namespace, session_id)
-    existing = await resources.working.fields(
-        ref, "user_id", "context_window_max", "created_at", "created_ts", done_messages=True
-    )
-    if existing:
-        tenancy.check_replace(
-            namespace=namespace, user_id=existing["user_id"], what=f"Session {session_id!r}"
-        )
-    if existing and existing["user_id"] not in (None, owner):
-        raise Conflict(f"Session {session_id!r} belongs to another user")
     await check_carried(
         resources,
         session_id,
@@ -261,13 +253,10 @@ async def put_session(
         memories=body.memories,
         messages=body.messages,
     )
-    if limit is None and existing:
-        limit = existing["context_window_max"]
-    if existing:  # the same session sent back keeps what the pipeline did
-        keep_progress(body.messages, existing["done_messages"])
     counter = resources.tokenizers.for_model(window.model_name)
     now = utcnow()
-    pending = settings.extraction and any(m.discrete_memory_extracted == "f" for m in body.messages)
+    unextracted = sum(m.discrete_memory_extracted == "f" for m in body.messages)
+    pending = settings.extraction and unextracted > 0
     # Every value is valid already (the body was validated on the way in, the rest is ours):
     # the session is assembled from them, not validated again.
     stored = WorkingMemoryResponse.model_construct(
@@ -281,20 +270,32 @@ async def put_session(
             {"state": "pending", "error": None, "updated_at": now.isoformat()} if pending else None
         ),
     )  # fmt: skip
-    stored.new_session = True
-    created = None
-    if existing and existing["created_at"]:  # a replaced session keeps its creation time
-        stored.new_session = False
-        created = (existing["created_at"], existing["created_ts"])
-    # The write sets the queued-run marker in the same round trip (scheduler.py).
+    # One round trip (storage/working_replace.py): the stored session's owner checked, the
+    # session replaced keeping its creation time, its window (when the request names none)
+    # and what the pipeline did with the messages sent back, and the queued-run marker set
+    # (scheduler.py).
     marker = queued_marker(owner) if settings.long_term_memory else None
-    marked = await resources.working.put(
-        ref, stored, stored.ttl_seconds, model_name=window.model_name, created=created,
+    principal = tenancy.current()
+    replaced = await resources.working.replace(
+        ref, stored, stored.ttl_seconds, model_name=window.model_name,
+        bound_user=None if principal is None else principal.user_id,
+        may_keep=may_keep(body.messages), stored_window=limit is None, unextracted=unextracted,
         queued=marker,
     )  # fmt: skip
-    if created is not None:
+    if replaced.refused == FORBIDDEN:
+        tenancy.refuse_replace(f"Session {session_id!r}")
+    if replaced.refused == CONFLICT:
+        raise Conflict(f"Session {session_id!r} belongs to another user")
+    replaced.apply(stored.messages)
+    if replaced.cleared:
+        stored.extraction_status = None
+    if limit is None:
+        limit = stored.context_window_max = replaced.window
+    stored.new_session = replaced.created_at is None
+    if replaced.created_at is not None:  # a replaced session keeps its creation time
         validator = WorkingMemoryResponse.__pydantic_validator__
-        validator.validate_assignment(stored, "created_at", created[0])
+        validator.validate_assignment(stored, "created_at", replaced.created_at)
+    marked = replaced.marked
     await _finish_write(
         resources, ref, marker if marked else None,
         _after_write(resources, ref, stored.tokens, window, limit, limit),

@@ -93,9 +93,13 @@ class Keys:
     def long_term(self, memory_id: str) -> str:
         return f"{self.long_term_prefix}{_part(memory_id)}"
 
+    @property
+    def long_term_access_prefix(self) -> str:
+        return f"{self._group('ltm_access', 'ltm')}:"
+
     def long_term_access(self, memory_id: str) -> str:
         """Unindexed access statistics of a record (last_accessed, access_count)."""
-        return f"{self._group('ltm_access', 'ltm')}:{_part(memory_id)}"
+        return f"{self.long_term_access_prefix}{_part(memory_id)}"
 
     def memory_hash(self, namespace: str | None, user_id: str | None, digest: str) -> str:
         """Content-hash dedup pointer: (namespace, user, hash of text) -> record id."""

@@ -21,6 +21,13 @@ from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.storage.dedup import HashPointer
 from agent_memory_server.storage.filters import text_query_string
 from agent_memory_server.storage.keys import Keys
+from agent_memory_server.storage.keyword_page import KeywordHit, KeywordPages
+from agent_memory_server.storage.long_term_scripts import (
+    DROP_POINTER,
+    HSET_IF_EXISTS,
+    READ_ACCESS_AND_TOUCH,
+)
+from agent_memory_server.storage.rank_reads import RankRead, rank_reads
 from agent_memory_server.storage.record_hash import (
     to_hash,
     with_access,
@@ -38,28 +45,16 @@ from agent_memory_server.storage.search_index import SearchIndex
 from agent_memory_server.storage.summary_views import group_counts
 
 MAX_TIE_FETCH = 2000
-_HSET_IF_EXISTS = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-return redis.call('HSET', KEYS[1], unpack(ARGV))
-"""
-# A record's access hash as it was, then the access recorded: one command a record, where
-# HGETALL + HSET + HINCRBY were three (a search page of 10 sent 40 commands, now 20).
-_READ_ACCESS_AND_TOUCH = """
-local before = redis.call('HGETALL', KEYS[1])
-redis.call('HSET', KEYS[1], 'last_accessed', ARGV[1])
-redis.call('HINCRBY', KEYS[1], 'access_count', 1)
-return before
-"""
-
-# Delete a dedup pointer only if it still points at the record being removed.
-_DROP_POINTER = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
 
 
 def _text(value: bytes | str | None) -> str | None:
     return None if value is None else as_str(value)
+
+
+def _keyword_query(terms: Sequence[str], where: FilterExpression | None) -> str:
+    """BM25 over the text field, any term matching, within `where`."""
+    query_string = text_query_string("text", terms)
+    return query_string if where is None else f"({query_string}) {where}"
 
 
 def _returned(fields: list[str], full: bool) -> list[Any]:
@@ -77,7 +72,8 @@ class LongTermStore:
         self.keys = keys
         self.params = params
         self.index = SearchIndex(long_term_schema(keys, params), redis_client=redis)
-        self._drop_pointer = redis.register_script(_DROP_POINTER)
+        self._drop_pointer = redis.register_script(DROP_POINTER)
+        self._keyword_pages = KeywordPages(redis)
 
     async def create_index(self) -> None:
         if not await self.index.exists():
@@ -207,7 +203,7 @@ class LongTermStore:
         if touched_at is None:
             pipe.hgetall(access_key)
         else:
-            pipe.eval(_READ_ACCESS_AND_TOUCH, 1, access_key, touched_at.timestamp())
+            pipe.eval(READ_ACCESS_AND_TOUCH, 1, access_key, touched_at.timestamp())
 
     async def last_accesses(self, ids: Sequence[str]) -> list[float | None]:
         """Latest access time of each record, from its access key (None: never accessed)."""
@@ -227,7 +223,7 @@ class LongTermStore:
                     "topics": TAG_SEPARATOR.join(topics),
                     "entities": TAG_SEPARATOR.join(entities),
                 }
-                pipe.eval(_HSET_IF_EXISTS, 1, key, *(x for kv in fields.items() for x in kv))
+                pipe.eval(HSET_IF_EXISTS, 1, key, *(x for kv in fields.items() for x in kv))
             await pipe.execute()
 
     async def get_vectors(self, ids: Sequence[str]) -> list[np.ndarray[Any, Any] | None]:
@@ -238,12 +234,12 @@ class LongTermStore:
             rows = await pipe.execute()
         return [None if raw is None else np.frombuffer(raw, dtype=np.float32) for raw in rows]
 
-    async def text_lengths(self, ids: Sequence[str]) -> list[int]:
-        """Length in bytes of each record's text (0 for a missing record)."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for key, _ in await self._locate(ids):
-                pipe.hstrlen(key, "text")
-            return [int(n or 0) for n in await pipe.execute()]
+    async def rank_reads(
+        self, ids: Sequence[str], vectors: Sequence[bool], text: bool, role: bool
+    ) -> list[RankRead]:
+        """What hybrid ranking reads of each candidate, in one trip (storage/rank_reads.py)."""
+        keys = [key for key, _ in await self._locate(ids)]
+        return await rank_reads(self.redis, keys, vectors, text, role)
 
     async def delete(self, ids: Sequence[str]) -> int:
         located = await self._locate(ids)
@@ -321,9 +317,7 @@ class LongTermStore:
         """
         if not terms:
             return [], 0
-        query_string = text_query_string("text", terms)
-        if where is not None:
-            query_string = f"({query_string}) {where}"
+        query_string = _keyword_query(terms, where)
         fetch = k + 1
         while True:
             reply = await self.redis.execute_command(  # type: ignore[no-untyped-call]
@@ -340,6 +334,20 @@ class LongTermStore:
                 ], total
             fetch *= 4
             full = False  # up to MAX_TIE_FETCH tied hits: their ids, not whole records
+
+    async def keyword_page(
+        self, terms: Sequence[str], where: FilterExpression | None, offset: int, limit: int,
+        touched_at: datetime | None,
+    ) -> tuple[list[KeywordHit], int] | None:  # fmt: skip
+        """A keyword search's page [offset, offset + limit) with its records (their access
+        recorded when `touched_at`) and the match count, in one round trip
+        (storage/keyword_page.py); None where the layout cannot (a cluster's)."""
+        if not terms:
+            return [], 0
+        return await self._keyword_pages.page(
+            self.index.name, _keyword_query(terms, where), offset, limit, MAX_TIE_FETCH,
+            touched_at, self.keys.long_term_prefix, self.keys.long_term_access_prefix,
+        )  # fmt: skip
 
     async def listing(
         self, where: FilterExpression | None, offset: int, limit: int

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 import numpy as np
@@ -38,6 +39,7 @@ from redisvl.query.filter import FilterExpression
 
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.storage.keys import Keys, namespace_marker
+from agent_memory_server.storage.keyword_page import KeywordHit
 from agent_memory_server.storage.long_term import LongTermStore
 from agent_memory_server.storage.record_hash import to_hash
 from agent_memory_server.storage.replies import Hit, as_str
@@ -338,6 +340,12 @@ class ShardedLongTermStore(LongTermStore):
         boundary = hits[k - 1].keyword_score if len(hits) >= k else None
         kept = [h for i, h in enumerate(hits) if i < k or h.keyword_score == boundary]
         return kept, sum(t for _, t in parts)
+
+    async def keyword_page(
+        self, terms: Sequence[str], where: FilterExpression | None, offset: int, limit: int,
+        touched_at: datetime | None,
+    ) -> tuple[list[KeywordHit], int] | None:  # fmt: skip
+        return None  # its script reads keys it is not given: the generic path on a cluster
 
     async def listing(
         self, where: FilterExpression | None, offset: int, limit: int

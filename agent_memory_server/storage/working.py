@@ -22,6 +22,7 @@ from agent_memory_server.models.working_memory import MemoryMessage, StoredWorki
 from agent_memory_server.storage.keys import Keys
 from agent_memory_server.storage.schema import working_memory_schema
 from agent_memory_server.storage.search_index import SearchIndex
+from agent_memory_server.storage.working_replace import Replaced, SessionReplacer
 from agent_memory_server.storage.working_scripts import (
     FOLD_SCRIPT,
     MARK_SCRIPT,
@@ -47,9 +48,6 @@ class AppendResult:
     created: bool
     tokens: int
     queued: bool = False  # the queued-run marker was set by this append
-
-
-_DONE_MESSAGES = '$.messages[?(@.discrete_memory_extracted=="t" || @.persisted_at!=null)]'
 
 
 def timestamps(now: datetime) -> dict[str, Any]:
@@ -81,6 +79,7 @@ class WorkingMemoryStore:
         self._mark = redis.register_script(MARK_SCRIPT)
         self._set_if_exists = redis.register_script(SET_IF_EXISTS)
         self._read_and_touch = redis.register_script(READ_AND_TOUCH)
+        self._replace = SessionReplacer(redis)
 
     async def create_index(self) -> None:
         if not await self.index.exists():
@@ -113,27 +112,18 @@ class WorkingMemoryStore:
         doc = await self._json.get(ref.key)
         return doc if isinstance(doc, dict) else None
 
-    async def fields(
-        self, ref: SessionRef, *names: str, done_messages: bool = False
-    ) -> dict[str, Any] | None:
-        """Some top-level fields of a session in one round trip; None if it does not exist.
-        With `done_messages`, also "done_messages": the stored messages the pipeline has
-        extracted or indexed (whole message objects)."""
+    async def fields(self, ref: SessionRef, *names: str) -> dict[str, Any] | None:
+        """Some top-level fields of a session in one round trip; None if it does not exist."""
         paths = [f"$.{name}" for name in names]
-        if done_messages:
-            paths.append(_DONE_MESSAGES)
         raw: Any = await self._json.get(ref.key, *paths)
         if not raw:
             return None
         if len(paths) == 1:
             return {names[0]: raw[0] if raw else None}
-        found = {
+        return {
             name: (raw[path][0] if raw.get(path) else None)
-            for name, path in zip(names, paths, strict=False)
+            for name, path in zip(names, paths, strict=True)
         }
-        if done_messages:
-            found["done_messages"] = raw.get(_DONE_MESSAGES) or []
-        return found
 
     async def mark_queued(
         self, ref: SessionRef, user_id: str | None, caller: str | None, seconds: int
@@ -149,36 +139,25 @@ class WorkingMemoryStore:
         key = self.keys.session_queued(ref.namespace, user_id, ref.session_id, caller)
         await self.redis.delete(key)
 
-    async def put(
-        self,
-        ref: SessionRef,
-        session: StoredWorkingMemory,
-        ttl_seconds: int | None,
-        *,
-        model_name: str | None = None,
-        created: tuple[Any, Any] | None = None,
+    async def replace(
+        self, ref: SessionRef, session: StoredWorkingMemory, ttl_seconds: int | None, *,
+        model_name: str | None, bound_user: str | None, may_keep: list[int],
+        stored_window: bool, unextracted: int,
         queued: tuple[str | None, str | None, int] | None = None,
-    ) -> bool:
-        """Replace the whole session.
-
-        Args:
-            model_name: the client model the session is sized by, stored beside it.
-            created: the replaced session's (created_at, created_ts) as stored, which it keeps.
-            queued: (user_id, caller, seconds): `mark_queued` in the same round trip.
-
-        Returns: with `queued`, whether the marker was set (as `mark_queued`), else False.
-        """
-        doc = _document(session, model_name=model_name)
-        if created is not None:
-            doc.update(created_at=created[0], created_ts=created[1])
-        async with self.redis.pipeline(transaction=ttl_seconds is not None) as pipe:
-            pipe.json().set(ref.key, "$", doc)
-            if ttl_seconds is not None:
-                pipe.expire(ref.key, ttl_seconds)
-            if queued is not None:
-                self._queue_marker(pipe, ref, queued)
-            results = await pipe.execute()
-        return queued is not None and bool(results[-1])
+    ) -> Replaced:  # fmt: skip
+        """Replace the whole session unless the stored one is another user's (`bound_user`:
+        the user a bound caller is confined to), keeping its creation time, its window if
+        `stored_window`, and the pipeline's marks of the messages sent back (`may_keep`), with
+        `mark_queued` (`queued`: user_id, caller, seconds) in the same round trip
+        (storage/working_replace.py)."""
+        user_id, caller, seconds = queued if queued is not None else (session.user_id, None, None)
+        return await self._replace(
+            ref.key, self.keys.session_queued(ref.namespace, user_id, ref.session_id, caller),
+            _document(session, model_name=model_name), owner=session.user_id,
+            bound_user=bound_user, ttl_seconds=ttl_seconds, marker_seconds=seconds,
+            may_keep=may_keep, stored_window=stored_window, unextracted=unextracted,
+            pending=session.extraction_status is not None,
+        )  # fmt: skip
 
     async def append(
         self,

@@ -272,3 +272,25 @@ async def test_a_session_sent_back_whole_each_turn_is_extracted_once(
         turn[0] = dict(turn[0], discrete_memory_extracted="f")
         put = await app.http.put("/v1/working-memory/s", json={"messages": turn, "user_id": "sam"})
         assert [m["discrete_memory_extracted"] for m in put.json()["messages"]][:2] == ["f", "t"]
+
+
+async def test_messages_sent_back_keep_their_index_marks(
+    make_settings: Callable[..., Settings], start_app: Any
+) -> None:
+    """With INDEX_MESSAGES, a message sent back as stored keeps its `persisted_at` (it is not
+    indexed again) and its extraction mark; nothing is left pending."""
+    turn = [dict(m, id=f"i{i}") for i, m in enumerate(CONVERSATION)]
+    async with start_app(make_settings(index_messages=True)) as app:
+        await app.http.put("/v1/working-memory/x", json={"messages": turn, "user_id": "sam"})
+        await drain(app.resources)
+        stored = {m["id"]: m for m in (await _session(app, "x"))["messages"]}
+        assert all(m["persisted_at"] for m in stored.values())
+        put = await app.http.put("/v1/working-memory/x", json={"messages": turn, "user_id": "sam"})
+        assert put.status_code == 200, put.text
+        answer = put.json()
+        assert answer["extraction_status"] is None and answer["new_session"] is False
+        for message in answer["messages"]:
+            kept = stored[message["id"]]
+            assert message["persisted_at"] == kept["persisted_at"]
+            assert message["discrete_memory_extracted"] == "t"
+        assert (await _session(app, "x"))["messages"] == answer["messages"]
