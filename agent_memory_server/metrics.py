@@ -58,6 +58,11 @@ class Metrics:
         self.embedded_texts = Counter(
             f"{PREFIX}_embedded_texts", "Texts embedded.", ["provider"], registry=r
         )
+        self.query_vectors = Counter(
+            f"{PREFIX}_query_vectors",
+            "Search query vectors: from the cache (QUERY_EMBEDDING_CACHE) or embedded.",
+            ["source"], registry=r,
+        )  # fmt: skip
         self.llm_duration = Histogram(
             f"{PREFIX}_llm_request_duration_seconds", "Duration of one chat LLM call.",
             ["provider", "model", "outcome"], buckets=SLOW_BUCKETS, registry=r,
@@ -87,6 +92,9 @@ class Metrics:
     def observe_embedding(self, provider: str, texts: int, seconds: float) -> None:
         self.embedding_duration.labels(provider).observe(seconds)
         self.embedded_texts.labels(provider).inc(texts)
+
+    def observe_query_vector(self, cached: bool) -> None:
+        self.query_vectors.labels("cache" if cached else "embedded").inc()
 
     def observe_llm(
         self, provider: str, model: str, outcome: str, seconds: float,

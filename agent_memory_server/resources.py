@@ -84,7 +84,9 @@ class Resources:
         self.meta = MetaStore(self.redis, self.keys)
         self.tokens = TokenStore(self.redis, self.keys)
         self.summary_views = SummaryViewStore(self.redis, self.keys)
-        self.query_vectors = QueryVectors(self.embedder, self.settings.query_embedding_cache)
+        self.query_vectors = QueryVectors(
+            self.embedder, self.settings.query_embedding_cache, self.metrics.observe_query_vector
+        )
 
 
 @asynccontextmanager
@@ -205,13 +207,14 @@ def shared_entity_extractor(provider: str, model: str | None) -> WarmingEntityEx
     return WarmingEntityExtractor(load)
 
 
-def warm_models(resources: Resources, *, entities: bool = True) -> None:
+def warm_models(resources: Resources, *, entities: bool = True, queries: bool = True) -> None:
     """Start loading the local models in background threads; a door calls this once it
     serves, so that it listens at once and the first search does not pay for the load.
 
     Args:
         entities: the NER model too (a server whose tasks run in a worker process leaves it
             to that process; a request that needs it loads it on first use).
+        queries: the search queries' own session too (a task worker serves no searches).
     """
     resources.tokenizers.warm()
     inner = getattr(resources.embedder, "inner", resources.embedder)
@@ -219,6 +222,9 @@ def warm_models(resources: Resources, *, entities: bool = True) -> None:
         warm = getattr(model, "warm", None)
         if callable(warm):
             warm()
+    warm_queries = getattr(inner, "warm_queries", None)
+    if queries and callable(warm_queries):
+        warm_queries()
 
 
 async def requests_models_loaded(resources: Resources) -> None:

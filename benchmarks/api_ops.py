@@ -214,18 +214,20 @@ class Ops:
         return Op(f"create long-term, batch {batch}", http, floor, requests, prepare)
 
     def search(self, mode: str, filtered: bool) -> Op:
-        rng = random.Random(f"q{mode}{filtered}")
-        queries = [(sentence(rng), owner(rng.randrange(100), self.namespaces)) for _ in range(64)]
+        def asked(i: int) -> tuple[str, tuple[str, str]]:
+            # A text of its own per request: the server's query vector cache never hits.
+            rng = random.Random(f"q{mode}{filtered}/{i}")
+            return sentence(rng), owner(rng.randrange(100), self.namespaces)
 
         async def http(i: int) -> None:
-            text, (namespace, user) = queries[i % len(queries)]
+            text, (namespace, user) = asked(i)
             body: dict[str, Any] = {"text": text, "search_mode": mode, "limit": 10}
             if filtered:
                 body.update(namespace={"eq": namespace}, user_id={"eq": user})
             await self._ok(self.http.post("/v1/long-term-memory/search", json=body))
 
         async def floor(i: int) -> None:
-            text, (namespace, user) = queries[i % len(queries)]
+            text, (namespace, user) = asked(i)
             where = f"(@namespace:{{{namespace}}} @user_id:{{{user}}})" if filtered else "*"
             depth = str(HYBRID_DEPTH if mode == "hybrid" else 10)
             if mode != "keyword":
@@ -248,13 +250,13 @@ class Ops:
         )  # fmt: skip
 
     def prompt(self, sessions: list[tuple[str, str, str]]) -> Op:
-        rng = random.Random("prompt")
-        queries = [sentence(rng) for _ in range(64)]
+        def query(i: int) -> str:  # a text of its own per request, as in `search`
+            return sentence(random.Random(f"prompt/{i}"))
 
         async def http(i: int) -> None:
             session, namespace, user = sessions[i % len(sessions)]
             body = {
-                "query": queries[i % len(queries)], "long_term_search": True,
+                "query": query(i), "long_term_search": True,
                 "session": {"session_id": session, "namespace": namespace, "user_id": user,
                             "model_name": MODEL},
             }  # fmt: skip
@@ -262,7 +264,7 @@ class Ops:
 
         async def floor(i: int) -> None:
             session, namespace, user = sessions[i % len(sessions)]
-            vector = await self._embed([queries[i % len(queries)]])
+            vector = await self._embed([query(i)])
             async with self.redis.pipeline(transaction=False) as pipe:
                 self._knn(vector, f"(@namespace:{{{namespace}}} @user_id:{{{user}}})", "10", pipe)
                 pipe.json().get(self.keys.working_memory(FLOOR_NS, session))

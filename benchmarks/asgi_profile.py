@@ -71,7 +71,10 @@ async def call(app: Any, method: str, path: str, query: dict[str, str], body: An
 
 
 def operations(rng: random.Random) -> dict[str, Callable[[int], Call]]:
-    queries = [(sentence(rng), owner(rng.randrange(100), 10)) for _ in range(64)]
+    def query(op: str, i: int) -> tuple[str, tuple[str, str]]:
+        # A text of its own per request: the query vector cache never hides the embedding.
+        q_rng = random.Random(f"{op}/{i}")
+        return sentence(q_rng), owner(q_rng.randrange(100), 10)
 
     def session(i: int) -> tuple[str, str, str]:
         k = i % 32
@@ -96,7 +99,7 @@ def operations(rng: random.Random) -> dict[str, Callable[[int], Call]]:
 
     def search(mode: str) -> Callable[[int], Call]:
         def build(i: int) -> Call:
-            text, (namespace, user) = queries[i % len(queries)]
+            text, (namespace, user) = query(mode, i)
             body = {"text": text, "search_mode": mode, "limit": 10,
                     "namespace": {"eq": namespace}, "user_id": {"eq": user}}  # fmt: skip
             return "POST", "/v1/long-term-memory/search", {}, body
@@ -105,7 +108,7 @@ def operations(rng: random.Random) -> dict[str, Callable[[int], Call]]:
 
     def prompt(i: int) -> Call:
         name, namespace, user = session(i)
-        body = {"query": queries[i % len(queries)][0], "long_term_search": True,
+        body = {"query": query("prompt", i)[0], "long_term_search": True,
                 "session": {"session_id": name, "namespace": namespace, "user_id": user,
                             "model_name": MODEL}}  # fmt: skip
         return "POST", "/v1/memory/prompt", {}, body

@@ -160,7 +160,7 @@ def task_worker(
         if task is not None:  # `docker stop`: leave the docket and close Redis, then exit 0
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         async with open_resources(settings) as resources:
-            warm_models(resources)
+            warm_models(resources, queries=False)
             with serve_metrics(resources.metrics, settings.host, metrics_port):
                 await run_worker(
                     resources, concurrency, timedelta(seconds=redelivery_timeout), on_ready

@@ -90,6 +90,9 @@ class LocalMiniLM:
 
     def warm(self) -> None:
         self._model.start()
+
+    def warm_queries(self) -> None:
+        """Start loading the search queries' session too (after the requests' model)."""
         if self._query is not None:
             self._query.start()
 
@@ -110,13 +113,12 @@ class LocalMiniLM:
         return self._query is not None and self._query.ready
 
     async def embed_query(self, texts: Sequence[str]) -> Vectors:
-        """Search queries: on the query session once it is loaded, else as `embed` does."""
+        """Search queries: on the query session (waiting for its load, which `warm_queries`
+        starts with the server), so that a query's vector does not depend on when it came.
+        As `embed` when there is none, or it failed to load."""
         query = None
         if self._query is not None and not in_background():
-            if self._query.ready:
-                query = await self._query.get()
-            else:
-                self._query.start()  # until it is loaded: the requests' model
+            query = await self._query.get()
         if query is None:
             return await self.embed(texts)
         return await asyncio.to_thread(query.embed_sync, list(texts))

@@ -6,15 +6,18 @@ queries queued on it, each splitting itself over both cores; a query session run
 on one thread (QUERY_EMBEDDING_THREADS, default 1) with no lock, so concurrent queries run
 side by side, one per core.
 
-QUERY_EMBEDDING_PRECISION=int8 runs queries on an int8 copy of the graph: onnxruntime's dynamic
-quantisation (weights int8 per output channel, 7-bit so that AVX2 machines without VNNI do not
-saturate; activations quantised per call). At a dozen tokens a query reads all of the float
-model's 11 M weights (42 MB) for little arithmetic; int8 reads a quarter of that. The copy is
-built once, locally (no network), from the float graph, in a low-priority thread while the
-server already serves (queries use the float model meanwhile), and cached beside the float
-graph, keyed by a hash of the float graph, this module's version and onnxruntime's; a checksum
-file guards it like the float graph's. Stored vectors stay float32 from the float model: only
-query vectors come from the copy (cosine to the float vectors: see docs/benchmarks).
+QUERY_EMBEDDING_PRECISION=int8 (the default) runs queries on an int8 copy of the graph:
+onnxruntime's dynamic quantisation (weights int8 per output channel, 7-bit so that AVX2
+machines without VNNI do not saturate; activations quantised per call). At a dozen tokens a
+query reads all of the float model's 11 M weights (42 MB) for little arithmetic; int8 reads a
+quarter of that. The copy is built once, locally (no network: about 5 s of one core), from
+the float graph, in the background thread that loads the query session once the server
+serves (a search that comes first waits for it: a query's vector never depends on when it
+came), and cached beside the float graph, keyed by a hash of the float graph, this module's
+version and onnxruntime's; a checksum file guards it like the float graph's; later starts
+load it in about 0.5 s. Stored vectors stay float32 from the float model: only query vectors
+come from the copy (cosine to the float vectors and LoCoMo retrieval:
+docs/benchmarks/vs-reference.md).
 """
 
 from __future__ import annotations
@@ -22,16 +25,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
-import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import onnxruntime as ort  # type: ignore[import-untyped, unused-ignore]
 
 from agent_memory_server.providers.minilm_onnx import FloatArray, MiniLMEmbedder, _write_atomic
-from agent_memory_server.providers.priority import lower_thread_priority
 
 logger = logging.getLogger(__name__)
 
@@ -67,25 +68,6 @@ def _quantize(source: bytes, workdir: Path) -> bytes:
     return out.read_bytes()
 
 
-def _low_priority(call: Any, *args: Any) -> Any:
-    """Run `call` in a thread of its own at a lower CPU priority (not a daemon: see warm.py)."""
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        lower_thread_priority()
-        try:
-            box["value"] = call(*args)
-        except BaseException as e:  # re-raised in the caller
-            box["error"] = e
-
-    thread = threading.Thread(target=run, name="int8-quantize", daemon=False)
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
-
 def int8_graph(source: bytes, cache_dir: Path) -> tuple[bytes, bool]:
     """The int8 copy of the float graph `source`: from the cache, or built (and cached when
     the directory is writable). Returns (graph, built now)."""
@@ -101,7 +83,7 @@ def int8_graph(source: bytes, cache_dir: Path) -> tuple[bytes, bool]:
     except OSError:
         pass
     with tempfile.TemporaryDirectory(prefix="ams-int8-") as tmp:
-        model: bytes = _low_priority(_quantize, source, Path(tmp))
+        model = _quantize(source, Path(tmp))
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         _write_atomic(path, model)  # graph first, checksum last: no torn cache

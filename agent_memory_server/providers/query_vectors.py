@@ -14,7 +14,7 @@ single queries on a session of their own (providers/minilm_onnx.py).
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -31,7 +31,10 @@ class _Embedder(Protocol):
 class QueryVectors:
     """The query vector of a text for a tenant: from the cache, or embedded and then kept."""
 
-    def __init__(self, embedder: _Embedder, size: int) -> None:
+    def __init__(
+        self, embedder: _Embedder, size: int, observe: Callable[[bool], None] | None = None
+    ) -> None:
+        """`observe(cached)` is called for every vector handed out (metrics)."""
         if size < 0:
             raise ValueError("the query vector cache size must be >= 0")
         self._embedder = embedder
@@ -41,6 +44,7 @@ class QueryVectors:
         self._entries: OrderedDict[tuple[Hashable, str, str], Vector] = OrderedDict()
         self.hits = 0
         self.misses = 0
+        self._observe = observe
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -53,8 +57,12 @@ class QueryVectors:
             if cached is not None:
                 self._entries.move_to_end(key)
                 self.hits += 1
+                if self._observe is not None:
+                    self._observe(True)
                 return cached
         self.misses += 1
+        if self._observe is not None:
+            self._observe(False)
         embed = getattr(self._embedder, "embed_query", None) or self._embedder.embed
         vector: Vector = np.array((await embed([text]))[0], dtype=np.float32)
         vector.flags.writeable = False
