@@ -11,11 +11,9 @@ session R@5/R@10, temporal questions alone, the MRR of the first evidence turn).
 reaches the ranking.
 
     python -m benchmarks.turn_research [--pools /tmp/recallturn/pools.pkl] [--only TEXT]
-    python -m benchmarks.turn_research --rest-locomo CACHE.npz [--json OUT]
 
---rest-locomo: benchmarks/locomo_retrieval.py (hybrid) over REST against a server started on
-the cached local-embedder vectors (as longmemeval_retrieval's --vectors does); the server
-takes HYBRID_* settings from the environment.
+Confirm over REST with `benchmarks/locomo_retrieval.py --vectors CACHE.npz` and
+`benchmarks/longmemeval_retrieval.py --vectors CACHE.npz` (HYBRID_* from the environment).
 """
 
 from __future__ import annotations
@@ -95,36 +93,19 @@ Ranker = Callable[
 ]
 
 
-def rest_locomo(vectors: Path, json_out: Path | None) -> int:
-    from benchmarks import vector_cache  # noqa: PLC0415 - it imports the benchmarks
-    from benchmarks.harness import running_server  # noqa: PLC0415
-
-    cache = vector_cache.VectorCache(vectors)
-    with (
-        vector_cache.cached_embedding_server(cache) as embedder,
-        running_server(TRACK_ACCESS="false", EMBEDDED_WORKER="false", **embedder) as srv,
-    ):
-        argv = ["--base-url", srv.url, "--modes", "hybrid", "--concurrency", "4"]
-        return locomo.main(argv + (["--json", str(json_out)] if json_out else []))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rest-locomo", type=Path, default=None, metavar="CACHE.npz")
-    parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--pools", type=Path, default=Path("/tmp/recallturn/pools.pkl"))
     parser.add_argument("--locomo", type=Path, default=locomo.DEFAULT_DATASET.resolve())
     parser.add_argument("--longmemeval", type=Path, default=lme.DEFAULT_DATASET.resolve())
     parser.add_argument("--only", default="", help="variants whose label contains this")
     args = parser.parse_args(argv)
-    if args.rest_locomo is not None:
-        return rest_locomo(args.rest_locomo, args.json)
     pools: list[rr.Pool] = pickle.loads(args.pools.read_bytes())
     reads = texts_and_roles(args.locomo, args.longmemeval)
     print(f"{sum(p.dataset == 'lme' for p in pools)} LongMemEval questions", file=sys.stderr)
     print("| ranking | " + " | ".join(sr.HEAD) + " |\n|---" + "|---" * len(sr.HEAD) + "|")
     base = rr.NOW_
-    variants: dict[str, tuple[Ranker, RankingParams]] = {"= defaults": (server, base)}
+    variants: dict[str, tuple[Ranker, RankingParams]] = {"rules off (main)": (server, base)}
     for cw in (0.25, 0.5, 0.75):
         variants[f"coverage {cw}"] = (server, replace(base, coverage_weight=cw))
         variants[f"coverage {cw}, question words kept"] = (
