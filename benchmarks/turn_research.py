@@ -129,6 +129,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                     server, replace(both, alpha=alpha))  # fmt: skip
             variants[f"coverage {cw} + assistant {af}, long turn 4"] = (
                 server, replace(both, long_turn_factor=4.0))  # fmt: skip
+    chosen = replace(base, coverage_weight=0.5, assistant_factor=0.6)
+    variants["chosen: coverage 0.5 + assistant 0.6"] = (server, chosen)
+    for alpha in (0.45, 0.5, 0.55, 0.65):
+        variants[f"chosen, alpha {alpha}"] = (server, replace(chosen, alpha=alpha))
+    for sw in (0.2, 0.4):
+        variants[f"chosen, sessions {sw}"] = (server, replace(chosen, session_weight=sw))
+    variants["chosen, keyword gap off"] = (server, replace(chosen, keyword_gap_full=0.0))
     for label, (ranker, params) in variants.items():
         if args.only not in label:
             continue
