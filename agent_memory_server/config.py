@@ -206,6 +206,12 @@ class Settings(BaseSettings):
         default=None,
         description="Where the local embedder's ONNX graph is cached; default data_dir/models.",
     )
+    search_exact_unions: bool = Field(
+        default=True,
+        description="At start-up, set RediSearch's UNION_ITERATOR_HEAP to 1 on the long-term "
+        "Redis (server-wide): Redis 8.2 otherwise scores a record that matches several terms "
+        "of a filtered keyword search by one of them (storage/connection.py).",
+    )
     hnsw_m: int = Field(default=16, ge=2, le=512)
     hnsw_ef_construction: int = Field(default=200, ge=4, le=4096)
     hnsw_ef_runtime: int = Field(default=128, ge=1, le=4096)  # docs/benchmarks/scale.md

@@ -27,7 +27,12 @@ from agent_memory_server.providers.llm_tagger import LLMTagger
 from agent_memory_server.providers.token_counts import Tokenizers
 from agent_memory_server.providers.topics import DEFAULT_TOPIC_LABELS, EmbeddingTopicExtractor
 from agent_memory_server.storage.api_tokens import TokenStore
-from agent_memory_server.storage.connection import check_modules, connect, keys_for
+from agent_memory_server.storage.connection import (
+    check_modules,
+    connect,
+    exact_union_scores,
+    keys_for,
+)
 from agent_memory_server.storage.embedded import EmbeddedRedis
 from agent_memory_server.storage.jobs import JobStore
 from agent_memory_server.storage.keys import Keys
@@ -139,6 +144,8 @@ async def open_resources(
         lt_redis = await stack.enter_async_context(
             open_store_redis(settings.long_term_redis_url, redis)
         )
+        if settings.search_exact_unions:
+            await exact_union_scores(lt_redis)
         working = WorkingMemoryStore(wm_redis, keys_for(settings.key_prefix, wm_redis))
         await working.create_index()
         cache_dir = settings.tokenizer_cache_dir or settings.data_dir / "tiktoken"

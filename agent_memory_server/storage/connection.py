@@ -8,6 +8,7 @@ RESP3 replies); the module check runs on every primary.
 
 from __future__ import annotations
 
+import logging
 from typing import cast
 
 from redis._parsers.commands import CommandPolicies, RequestPolicy, ResponsePolicy
@@ -17,6 +18,8 @@ from redis.exceptions import RedisError
 
 from agent_memory_server.errors import ConfigurationError
 from agent_memory_server.storage.keys import Keys
+
+logger = logging.getLogger(__name__)
 
 REQUIRED_MODULES = {"search": "RediSearch", "ReJSON": "RedisJSON"}
 CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
@@ -109,6 +112,33 @@ async def check_modules(redis: Redis, url: str, *, embedded: bool) -> None:
                 f"Redis at {where}{shard} lacks {', '.join(missing)}. Use Redis 8 (search and "
                 "JSON built in) or Redis Stack, or unset REDIS_URL to run the embedded server."
             )
+
+
+async def exact_union_scores(redis: Redis) -> bool:
+    """Make RediSearch score every term of a union under a filter (on every primary).
+
+    Redis 8.2's union iterator below an intersection (`(@text:(a | b)) @namespace:{x}`, how
+    every filtered keyword search is written; a stemmed term is such a union too) skips to a
+    document by its first matching child only unless the union uses its heap, so a record
+    matching several query terms got the BM25 of one (two identical records scored 6.9 and
+    1.4: tests/integration/test_session_text.py). UNION_ITERATOR_HEAP is the number of
+    children from which the heap is used (default 20); 1 makes every union exact. A server
+    that refuses the setting (a managed Redis) is left as it is, with a warning."""
+    command = ("FT.CONFIG", "SET", "UNION_ITERATOR_HEAP", "1")
+    try:
+        if isinstance(redis, RedisCluster):
+            await redis.initialize()
+            for node in redis.get_primaries():
+                await redis.execute_command(*command, target_nodes=node)
+        else:
+            await redis.execute_command(*command)  # type: ignore[no-untyped-call]
+    except RedisError as e:
+        logger.warning(
+            "Redis refused FT.CONFIG SET UNION_ITERATOR_HEAP 1 (%s): keyword scores of "
+            "filtered searches may count one query term a record", e,
+        )  # fmt: skip
+        return False
+    return True
 
 
 def _module_name(module: object) -> str:
