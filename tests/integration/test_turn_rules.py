@@ -1,6 +1,8 @@
-"""Hybrid search over REST with the turn rules (HYBRID_COVERAGE_WEIGHT, HYBRID_ASSISTANT_FACTOR;
-services/ranking.py): an assistant's long answer that repeats the question's words no longer
-outranks the user's short statement of the fact, unless the question speaks to the assistant."""
+"""Hybrid search over REST with the assistant rule (HYBRID_ASSISTANT_FACTOR, services/ranking.py;
+on by default): an assistant's long answer that repeats the question's words no longer outranks
+the user's short statement of the fact, unless the question speaks to the assistant. (The
+coverage rule, off by default, is tested in tests/unit/test_turn_rules.py; the text it reads
+comes back from the legs as test_long_turns.py's lengths do.)"""
 
 from __future__ import annotations
 
@@ -30,7 +32,6 @@ OTHERS = [
     "We had a team lunch at a ramen place near the office on Friday.",
     "I ran my first 10k race in the park and finished in 58 minutes.",
 ]
-RULES = {"hybrid_coverage_weight": 0.5, "hybrid_assistant_factor": 0.7}
 
 
 async def _ranked(app: Any, namespace: str, query: str) -> list[str]:
@@ -60,9 +61,9 @@ async def test_the_users_statement_outranks_the_assistants_repetitive_answer(
     make_settings: Callable[..., Settings], start_app: Callable[[Settings], Any]
 ) -> None:
     query = "How long have I been living in my apartment in Harajuku?"
-    async with start_app(make_settings(hybrid_coverage_weight=0, hybrid_assistant_factor=1)) as app:
+    async with start_app(make_settings(hybrid_assistant_factor=1)) as app:
         before = await _ranked(app, "turn-rules-off", query)
-    async with start_app(make_settings(**RULES)) as app:
+    async with start_app(make_settings()) as app:  # the default: HYBRID_ASSISTANT_FACTOR 0.6
         after = await _ranked(app, "turn-rules-on", query)
     assert before[0] == "answer", before  # BM25 and meaning both favour the long answer
     assert after[0] == "fact", after
@@ -73,6 +74,6 @@ async def test_a_question_to_the_assistant_is_not_damped(
     make_settings: Callable[..., Settings], start_app: Callable[[Settings], Any]
 ) -> None:
     query = "What did you tell me about living in an apartment in Harajuku?"
-    async with start_app(make_settings(**RULES)) as app:
+    async with start_app(make_settings()) as app:
         ranked = await _ranked(app, "turn-rules-you", query)
     assert ranked[0] == "answer", ranked
