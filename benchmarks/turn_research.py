@@ -52,10 +52,15 @@ def server(
     reads: dict[str, tuple[str, str | None]],
 ) -> None:  # fmt: skip
     """The server's ranking, each candidate with the text, length and role it reads."""
+    attach(cands, reads)
+    rank_hybrid(cands, params, p.query, p.now or rr.NOW)
+
+
+def attach(cands: list[Candidate], reads: dict[str, tuple[str, str | None]]) -> None:
+    """The text, its length and the role, as the search legs return them to the server."""
     for c in cands:
         text, role = reads[c.id]
         c.text, c.role, c.length = text, role, len(text.encode())
-    rank_hybrid(cands, params, p.query, p.now or rr.NOW)
 
 
 def unstemmed(
@@ -78,9 +83,7 @@ def damped_sessions(
     reads: dict[str, tuple[str, str | None]],
 ) -> None:  # fmt: skip
     """The assistant rule applied before sessions are judged (sessions from damped scores)."""
-    for c in cands:
-        text, role = reads[c.id]
-        c.text, c.role, c.length = text, role, len(text.encode())
+    attach(cands, reads)
     base = replace(params, assistant_factor=1.0, session_weight=0.0, date_weight=0.0)
     rank_hybrid(cands, base, p.query, p.now or rr.NOW)
     ranking.damp_assistant(cands, p.query, params.assistant_factor)
