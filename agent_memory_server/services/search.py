@@ -42,9 +42,8 @@ def _turn_fields(resources: Resources, request: SearchRequest) -> list[str]:
     if request.search_mode != "hybrid":
         return []
     params = ranking_params(resources, request)
-    if params.fusion != "minmax":
-        return []
-    text = params.coverage_weight > 0 or params.long_turn_factor > 0
+    minmax = params.fusion == "minmax"  # coverage and long turns act in min-max fusion
+    text = minmax and (params.coverage_weight > 0 or params.long_turn_factor > 0)
     return [*(["text"] if text else []), *(["metadata"] if params.assistant_factor < 1 else [])]
 
 
