@@ -272,11 +272,12 @@ class Settings(BaseSettings):
         default=2.0, ge=0, le=10, description="How hard HYBRID_LONG_TURN damps a long record."
     )
     hybrid_coverage_weight: float = Field(
-        default=0.5, ge=0, le=1,
+        default=0.0, ge=0, le=1,
         description="Share of the keyword leg's normalised score (min-max fusion) taken from "
         "the record's coverage of the query's content words (stop words and how the question "
         "asks, 'how many months ago', left out; lightly stemmed) instead of BM25, which "
-        "rewards a long record repeating one query word (0: BM25 alone).",
+        "rewards a long record repeating one query word (0: BM25 alone; 0.5 measured in "
+        "docs/benchmarks/retrieval.md, off since exact union scores).",
     )  # fmt: skip
     hybrid_assistant_factor: float = Field(
         default=0.6, ge=0, le=1,

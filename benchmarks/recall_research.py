@@ -33,7 +33,7 @@ from redisvl.query.filter import Tag
 
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.services.ranking import Candidate, RankingParams, rank_hybrid
-from agent_memory_server.storage.connection import connect
+from agent_memory_server.storage.connection import connect, exact_union_scores
 from agent_memory_server.storage.embedded import EmbeddedRedis
 from agent_memory_server.storage.filters import query_terms
 from agent_memory_server.storage.keys import Keys
@@ -106,6 +106,7 @@ async def collect(
         server = EmbeddedRedis(Path(tmp))
         redis = connect(server.start())
         try:
+            await exact_union_scores(redis)  # as the server does at start-up
             store = LongTermStore(redis, Keys("research"), VectorIndexParams(384))
             await store.create_index()
             for conv in locomo.load_locomo(locomo_path):

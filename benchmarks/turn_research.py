@@ -11,11 +11,9 @@ session R@5/R@10, temporal questions alone, the MRR of the first evidence turn).
 reaches the ranking.
 
     python -m benchmarks.turn_research [--pools /tmp/recallturn/pools.pkl] [--only TEXT]
-    python -m benchmarks.turn_research --rest-locomo CACHE.npz [--json OUT]
 
---rest-locomo: benchmarks/locomo_retrieval.py (hybrid) over REST against a server started on
-the cached local-embedder vectors (as longmemeval_retrieval's --vectors does); the server
-takes HYBRID_* settings from the environment.
+Confirm over REST with `benchmarks/locomo_retrieval.py --vectors CACHE.npz` and
+`benchmarks/longmemeval_retrieval.py --vectors CACHE.npz` (HYBRID_* from the environment).
 """
 
 from __future__ import annotations
@@ -54,10 +52,15 @@ def server(
     reads: dict[str, tuple[str, str | None]],
 ) -> None:  # fmt: skip
     """The server's ranking, each candidate with the text, length and role it reads."""
+    attach(cands, reads)
+    rank_hybrid(cands, params, p.query, p.now or rr.NOW)
+
+
+def attach(cands: list[Candidate], reads: dict[str, tuple[str, str | None]]) -> None:
+    """The text, its length and the role, as the search legs return them to the server."""
     for c in cands:
         text, role = reads[c.id]
         c.text, c.role, c.length = text, role, len(text.encode())
-    rank_hybrid(cands, params, p.query, p.now or rr.NOW)
 
 
 def unstemmed(
@@ -80,9 +83,7 @@ def damped_sessions(
     reads: dict[str, tuple[str, str | None]],
 ) -> None:  # fmt: skip
     """The assistant rule applied before sessions are judged (sessions from damped scores)."""
-    for c in cands:
-        text, role = reads[c.id]
-        c.text, c.role, c.length = text, role, len(text.encode())
+    attach(cands, reads)
     base = replace(params, assistant_factor=1.0, session_weight=0.0, date_weight=0.0)
     rank_hybrid(cands, base, p.query, p.now or rr.NOW)
     ranking.damp_assistant(cands, p.query, params.assistant_factor)
@@ -95,36 +96,19 @@ Ranker = Callable[
 ]
 
 
-def rest_locomo(vectors: Path, json_out: Path | None) -> int:
-    from benchmarks import vector_cache  # noqa: PLC0415 - it imports the benchmarks
-    from benchmarks.harness import running_server  # noqa: PLC0415
-
-    cache = vector_cache.VectorCache(vectors)
-    with (
-        vector_cache.cached_embedding_server(cache) as embedder,
-        running_server(TRACK_ACCESS="false", EMBEDDED_WORKER="false", **embedder) as srv,
-    ):
-        argv = ["--base-url", srv.url, "--modes", "hybrid", "--concurrency", "4"]
-        return locomo.main(argv + (["--json", str(json_out)] if json_out else []))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rest-locomo", type=Path, default=None, metavar="CACHE.npz")
-    parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--pools", type=Path, default=Path("/tmp/recallturn/pools.pkl"))
     parser.add_argument("--locomo", type=Path, default=locomo.DEFAULT_DATASET.resolve())
     parser.add_argument("--longmemeval", type=Path, default=lme.DEFAULT_DATASET.resolve())
     parser.add_argument("--only", default="", help="variants whose label contains this")
     args = parser.parse_args(argv)
-    if args.rest_locomo is not None:
-        return rest_locomo(args.rest_locomo, args.json)
     pools: list[rr.Pool] = pickle.loads(args.pools.read_bytes())
     reads = texts_and_roles(args.locomo, args.longmemeval)
     print(f"{sum(p.dataset == 'lme' for p in pools)} LongMemEval questions", file=sys.stderr)
     print("| ranking | " + " | ".join(sr.HEAD) + " |\n|---" + "|---" * len(sr.HEAD) + "|")
     base = rr.NOW_
-    variants: dict[str, tuple[Ranker, RankingParams]] = {"= defaults": (server, base)}
+    variants: dict[str, tuple[Ranker, RankingParams]] = {"rules off (main)": (server, base)}
     for cw in (0.25, 0.5, 0.75):
         variants[f"coverage {cw}"] = (server, replace(base, coverage_weight=cw))
         variants[f"coverage {cw}, question words kept"] = (
@@ -148,6 +132,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                     server, replace(both, alpha=alpha))  # fmt: skip
             variants[f"coverage {cw} + assistant {af}, long turn 4"] = (
                 server, replace(both, long_turn_factor=4.0))  # fmt: skip
+    chosen = replace(base, coverage_weight=0.5, assistant_factor=0.6)
+    variants["chosen: coverage 0.5 + assistant 0.6"] = (server, chosen)
+    for alpha in (0.45, 0.5, 0.55, 0.65):
+        variants[f"chosen, alpha {alpha}"] = (server, replace(chosen, alpha=alpha))
+    for sw in (0.2, 0.4):
+        variants[f"chosen, sessions {sw}"] = (server, replace(chosen, session_weight=sw))
+    variants["chosen, keyword gap off"] = (server, replace(chosen, keyword_gap_full=0.0))
     for label, (ranker, params) in variants.items():
         if args.only not in label:
             continue

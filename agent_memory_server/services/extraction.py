@@ -166,6 +166,7 @@ async def _local(
             text=m.content.strip()[:10_000],
             memory_type=MemoryType.SEMANTIC if strategy == "preferences" else MemoryType.EPISODIC,
             event_date=m.created_at,
+            metadata={"role": m.role},  # hybrid search's assistant rule (services/ranking.py)
         )
         for m in chosen
     ]

@@ -31,8 +31,20 @@ from agent_memory_server.storage.replies import Hit
 def _candidate(hit: Hit) -> Candidate:
     return Candidate(
         hit.id, hit.created_at, hit.last_accessed, hit.importance, fields=hit.fields,
-        session=hit.session, event_at=hit.event_at,
+        session=hit.session, event_at=hit.event_at, text=hit.text, role=hit.role,
+        length=None if hit.text is None else len(hit.text.encode()),
     )  # fmt: skip
+
+
+def _turn_fields(resources: Resources, request: SearchRequest) -> list[str]:
+    """What the legs return beside the ranking fields for hybrid's turn rules: the text
+    (coverage, long turns) and metadata (its role), when a rule is on."""
+    if request.search_mode != "hybrid":
+        return []
+    params = ranking_params(resources, request)
+    minmax = params.fusion == "minmax"  # coverage and long turns act in min-max fusion
+    text = minmax and (params.coverage_weight > 0 or params.long_turn_factor > 0)
+    return [*(["text"] if text else []), *(["metadata"] if params.assistant_factor < 1 else [])]
 
 
 async def _fill_distances(
@@ -44,24 +56,6 @@ async def _fill_distances(
     for c, row in zip(missing, stored, strict=True):
         if row is not None:
             c.distance = float(1.0 - np.dot(row, vector))
-
-
-async def _rank_reads(
-    resources: Resources, vector: np.ndarray[Any, Any], candidates: Sequence[Candidate],
-    params: RankingParams,
-) -> None:  # fmt: skip
-    """In one round trip: the distances of keyword-only candidates (from their stored
-    vectors), and what the turn rules read (services/ranking.py): the text (coverage, long
-    turns) and metadata's role (the assistant rule)."""
-    text = params.coverage_weight > 0 or params.long_turn_factor > 0
-    role = params.assistant_factor < 1
-    reads = await resources.long_term.rank_reads(
-        [c.id for c in candidates], [c.distance is None for c in candidates], text, role
-    )
-    for c, read in zip(candidates, reads, strict=True):
-        if read.vector is not None:
-            c.distance = float(1.0 - np.dot(read.vector, vector))
-        c.text, c.length, c.role = read.text, read.length, read.role
 
 
 async def _hydrate(
@@ -111,9 +105,12 @@ async def _collect(
     store = resources.long_term
     mode = request.search_mode
     threshold = request.distance_threshold
+    extra = _turn_fields(resources, request)
     keyword = (
         asyncio.ensure_future(
-            store.keyword(query_terms(request.text), where, depth, full, vectors=mode != "keyword")
+            store.keyword(
+                query_terms(request.text), where, depth, full, extra, vectors=mode != "keyword"
+            )
         )
         if mode != "semantic"
         else None
@@ -124,10 +121,10 @@ async def _collect(
     if mode != "keyword":
         vector = await resources.query_vectors.vector(request.text, tenancy.current())
         if threshold is None:
-            hits, total = await store.knn_with_total(vector, where, depth, full)
+            hits, total = await store.knn_with_total(vector, where, depth, full, extra)
         else:
             hits, total = await asyncio.gather(
-                store.knn(vector, where, depth, threshold),
+                store.knn(vector, where, depth, threshold, extra),
                 store.count_within(vector, where, threshold),
             )
         for rank, hit in enumerate(hits, start=1):
@@ -178,9 +175,7 @@ async def _score(
     else:
         assert vector is not None
         params = ranking_params(resources, request)
-        if params.fusion == "minmax":
-            await _rank_reads(resources, vector, ranked, params)
-        elif threshold is not None:
+        if threshold is not None or params.fusion == "minmax":
             await _fill_distances(resources, vector, ranked)
         if threshold is not None:
             ranked = [c for c in ranked if c.distance is not None and c.distance <= threshold]

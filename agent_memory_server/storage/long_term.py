@@ -27,7 +27,6 @@ from agent_memory_server.storage.long_term_scripts import (
     HSET_IF_EXISTS,
     READ_ACCESSES_AND_TOUCH,
 )
-from agent_memory_server.storage.rank_reads import RankRead, rank_reads
 from agent_memory_server.storage.record_hash import (
     scan_record_ids,
     to_hash,
@@ -245,13 +244,6 @@ class LongTermStore:
             rows = await pipe.execute()
         return [None if raw is None else np.frombuffer(raw, dtype=np.float32) for raw in rows]
 
-    async def rank_reads(
-        self, ids: Sequence[str], vectors: Sequence[bool], text: bool, role: bool
-    ) -> list[RankRead]:
-        """What hybrid ranking reads of each candidate, in one trip (storage/rank_reads.py)."""
-        keys = [key for key, _ in await self._locate(ids)]
-        return await rank_reads(self.redis, keys, vectors, text, role)
-
     async def delete(self, ids: Sequence[str]) -> int:
         located = await self._locate(ids)
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -273,13 +265,15 @@ class LongTermStore:
             await pipe.execute()
 
     def _knn_command(
-        self, vector: np.ndarray[Any, Any], where: FilterExpression | None, k: int, full: bool
-    ) -> list[Any]:
-        """FT.SEARCH KNN returning the ranking fields (or whole records), nearest first."""
+        self, vector: np.ndarray[Any, Any], where: FilterExpression | None, k: int, full: bool,
+        extra: Sequence[str] = (),
+    ) -> list[Any]:  # fmt: skip
+        """FT.SEARCH KNN returning the ranking fields (+ `extra`, or whole records), nearest
+        first."""
         scope = f"({where})" if where is not None else "*"
         ef = max(self.params.ef_runtime, k)
         blob = np.asarray(vector, dtype=np.float32).tobytes()
-        returned = _returned([*RANK_FIELDS, "vector_distance"], full)
+        returned = _returned([*RANK_FIELDS, *extra, "vector_distance"], full)
         return [
             "FT.SEARCH", self.index.name,
             f"{scope}=>[KNN {k} @vector $vector EF_RUNTIME {ef} AS vector_distance]",
@@ -289,14 +283,15 @@ class LongTermStore:
 
     async def knn(
         self, vector: np.ndarray[Any, Any], where: FilterExpression | None, k: int,
-        distance_threshold: float | None,
+        distance_threshold: float | None, extra: Sequence[str] = (),
     ) -> list[Hit]:  # fmt: skip
         if distance_threshold is None:
-            command = self._knn_command(vector, where, k, full=False)
+            command = self._knn_command(vector, where, k, False, extra)
             return knn_hits(await self.redis.execute_command(*command))  # type: ignore[no-untyped-call]
         query = VectorRangeQuery(
             vector=np.asarray(vector, dtype=np.float32).tobytes(), vector_field_name="vector",
-            return_fields=RANK_FIELDS, filter_expression=where, num_results=k, dtype="float32",
+            return_fields=[*RANK_FIELDS, *extra], filter_expression=where, num_results=k,
+            dtype="float32",
             distance_threshold=distance_threshold,
         )  # fmt: skip
         docs = await self.index.query(query)
@@ -304,14 +299,15 @@ class LongTermStore:
 
     async def knn_with_total(
         self, vector: np.ndarray[Any, Any], where: FilterExpression | None, k: int,
-        full: bool = False,
+        full: bool = False, extra: Sequence[str] = (),
     ) -> tuple[list[Hit], int]:  # fmt: skip
         """The k nearest records and the number of records the filter matches, in one trip.
 
-        `full`: the hits carry their whole records (when they are the page itself)."""
+        `full`: the hits carry their whole records (when they are the page itself); `extra`:
+        fields returned beside the ranking fields (replies.TURN_FIELDS)."""
         scope = str(where) if where is not None else "*"
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.execute_command(*self._knn_command(vector, where, k, full))
+            pipe.execute_command(*self._knn_command(vector, where, k, full, extra))
             pipe.execute_command("FT.SEARCH", self.index.name, scope, "NOCONTENT",
                                  "LIMIT", 0, 0, "DIALECT", 2)  # fmt: skip
             knn_reply, count_reply = await pipe.execute()
@@ -319,15 +315,15 @@ class LongTermStore:
 
     async def keyword(
         self, terms: Sequence[str], where: FilterExpression | None, k: int, full: bool = False,
-        vectors: bool = False,
+        extra: Sequence[str] = (), vectors: bool = False,
     ) -> tuple[list[Hit], int]:  # fmt: skip
         """BM25 over the text field, any term matching; returns hits and the match count
-        (`full`: with their whole records, as `knn_with_total`; `vectors`: the top k + 1 with
-        their stored vectors). The top k always comes with every hit tied with the k-th score
+        (`full`, `extra`: as `knn_with_total`; `vectors`: the top k + 1 with their stored
+        vectors). The top k always comes with every hit tied with the k-th score
         (storage/keyword_page.py `keyword_hits`)."""
         if not terms:
             return [], 0
-        fields = [*RANK_FIELDS, "vector"] if vectors and not full else RANK_FIELDS
+        fields = [*RANK_FIELDS, *extra, *(["vector"] if vectors and not full else [])]
         return await keyword_hits(self.redis, self.index.name, _keyword_query(terms, where), k,
                                   _returned(fields, full), MAX_TIE_FETCH)  # fmt: skip
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,9 @@ from typing import Any
 RANK_FIELDS = [
     "memory_id", "created_at", "last_accessed", "importance", "session_id", "event_date",
 ]  # fmt: skip
+# And, when hybrid search's turn rules need them (services/ranking.py: coverage, the
+# assistant rule, long turns): the text and the metadata (for its role).
+TURN_FIELDS = ["text", "metadata"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,19 @@ class Hit:
     session: str | None = None
     event_at: float | None = None
     vector: bytes | None = None  # the stored vector, when the leg returned it
+    text: str | None = None  # when the leg returned TURN_FIELDS
+    role: str | None = None  # metadata.role, when the leg returned TURN_FIELDS
+
+
+def _role(raw: bytes | str | None) -> str | None:
+    if raw is None:
+        return None
+    try:
+        metadata = json.loads(as_str(raw))
+    except ValueError:
+        return None
+    role = metadata.get("role") if isinstance(metadata, dict) else None
+    return role if isinstance(role, str) else None
 
 
 def make_hit(doc: dict[str, Any], full: bool = False, **signal: float) -> Hit:
@@ -41,6 +58,8 @@ def make_hit(doc: dict[str, Any], full: bool = False, **signal: float) -> Hit:
         session=None if session in (None, "", b"") else as_str(session),
         event_at=None if event in (None, "", b"") else float(event),
         vector=doc.get("vector") if not full else None,
+        text=None if full or "text" not in doc else as_str(doc["text"]),
+        role=None if full else _role(doc.get("metadata")),
         **signal,
     )
 

@@ -320,23 +320,29 @@ class ShardedLongTermStore(LongTermStore):
 
     async def knn(
         self, vector: np.ndarray[Any, Any], where: FilterExpression | None, k: int,
-        distance_threshold: float | None,
+        distance_threshold: float | None, extra: Sequence[str] = (),
     ) -> list[Hit]:  # fmt: skip
-        parts = await self._fan_out(where, lambda s: s.knn(vector, where, k, distance_threshold))
+        parts = await self._fan_out(
+            where, lambda s: s.knn(vector, where, k, distance_threshold, extra)
+        )
         return _nearest([h for part in parts for h in part], k)
 
     async def knn_with_total(
         self, vector: np.ndarray[Any, Any], where: FilterExpression | None, k: int,
-        full: bool = False,
+        full: bool = False, extra: Sequence[str] = (),
     ) -> tuple[list[Hit], int]:  # fmt: skip
-        parts = await self._fan_out(where, lambda s: s.knn_with_total(vector, where, k, full))
+        parts = await self._fan_out(
+            where, lambda s: s.knn_with_total(vector, where, k, full, extra)
+        )
         return _nearest([h for hits, _ in parts for h in hits], k), sum(t for _, t in parts)
 
     async def keyword(
         self, terms: Sequence[str], where: FilterExpression | None, k: int, full: bool = False,
-        vectors: bool = False,
+        extra: Sequence[str] = (), vectors: bool = False,
     ) -> tuple[list[Hit], int]:  # fmt: skip
-        parts = await self._fan_out(where, lambda s: s.keyword(terms, where, k, full, vectors))
+        parts = await self._fan_out(
+            where, lambda s: s.keyword(terms, where, k, full, extra, vectors)
+        )
         hits = sorted(
             (h for part, _ in parts for h in part),
             key=lambda h: (-(h.keyword_score or 0.0), h.id),

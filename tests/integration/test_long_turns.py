@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agent_memory_server.config import Settings
+from tests.integration.hybrid_pages import OTHERS, hybrid_ids
 
 QUERY = "How long have I been living in my apartment in Harajuku?"
 FACT = "I moved into my little apartment in Harajuku in March 2021, right after the new job."
@@ -22,34 +23,13 @@ ESSAY = " ".join(
     ]
     * 6
 )  # an assistant's long answer: the question's words, many times over
-OTHERS = [
-    "My sister is visiting next weekend and wants to see a baseball game.",
-    "I started learning to bake sourdough bread during the winter holidays.",
-    "Can you suggest a good podcast about the history of ancient Rome?",
-    "I finally finished the mystery novel my book club picked last month.",
-    "The dentist said I need to come back in six months for a cleaning.",
-    "I'm thinking about switching my phone plan to something cheaper.",
-    "We had a team lunch at a ramen place near the office on Friday.",
-    "I ran my first 10k race in the park and finished in 58 minutes.",
-]
 
 
 async def _ranked(app: Any, namespace: str) -> list[str]:
     records = [{"id": "fact", "text": FACT}, {"id": "essay", "text": ESSAY}] + [
         {"id": f"other-{i}", "text": t} for i, t in enumerate(OTHERS)
     ]
-    for r in records:
-        r["namespace"] = namespace
-    response = await app.http.post(
-        "/v1/long-term-memory/", json={"memories": records, "deduplicate": False}
-    )
-    assert response.status_code == 200, response.text
-    response = await app.http.post(
-        "/v1/long-term-memory/search",
-        json={"text": QUERY, "namespace": {"eq": namespace}, "search_mode": "hybrid"},
-    )
-    assert response.status_code == 200, response.text
-    return [m["id"] for m in response.json()["memories"]]
+    return await hybrid_ids(app, namespace, records, QUERY)
 
 
 async def test_a_long_turn_repeating_the_query_words_no_longer_outranks_the_fact(

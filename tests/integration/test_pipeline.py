@@ -65,6 +65,7 @@ async def test_without_llm_memories_are_promoted_and_messages_extracted_locally(
     assert {"Maria", "Berlin"} <= set(top["entities"])
     assert top["extraction_strategy"] == "discrete"
     assert top["extracted_from"]
+    assert top["metadata"]["role"] == "user"  # a message's role goes with its memory
     food = await _search(app, text="food allergy", user_id={"eq": "sam"}, limit=1)
     assert "peanuts" in food["memories"][0]["text"]
     assert "food and cooking" in food["memories"][0]["topics"]

@@ -1,6 +1,8 @@
-"""Hybrid search over REST with the turn rules (HYBRID_COVERAGE_WEIGHT, HYBRID_ASSISTANT_FACTOR;
-services/ranking.py): an assistant's long answer that repeats the question's words no longer
-outranks the user's short statement of the fact, unless the question speaks to the assistant."""
+"""Hybrid search over REST with the assistant rule (HYBRID_ASSISTANT_FACTOR, services/ranking.py;
+on by default): an assistant's long answer that repeats the question's words no longer outranks
+the user's short statement of the fact, unless the question speaks to the assistant. (The
+coverage rule, off by default, is tested in tests/unit/test_turn_rules.py; the text it reads
+comes back from the legs as test_long_turns.py's lengths do.)"""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agent_memory_server.config import Settings
+from tests.integration.hybrid_pages import OTHERS, hybrid_ids
 
 FACT = "I moved into my little apartment in Harajuku in March 2021, right after the new job."
 ANSWER = " ".join(
@@ -20,17 +23,6 @@ ANSWER = " ".join(
     ]
     * 3
 )  # the assistant's long answer: the question's words, many times over
-OTHERS = [
-    "My sister is visiting next weekend and wants to see a baseball game.",
-    "I started learning to bake sourdough bread during the winter holidays.",
-    "Can you suggest a good podcast about the history of ancient Rome?",
-    "I finally finished the mystery novel my book club picked last month.",
-    "The dentist said I need to come back in six months for a cleaning.",
-    "I'm thinking about switching my phone plan to something cheaper.",
-    "We had a team lunch at a ramen place near the office on Friday.",
-    "I ran my first 10k race in the park and finished in 58 minutes.",
-]
-RULES = {"hybrid_coverage_weight": 0.5, "hybrid_assistant_factor": 0.7}
 
 
 async def _ranked(app: Any, namespace: str, query: str) -> list[str]:
@@ -42,27 +34,16 @@ async def _ranked(app: Any, namespace: str, query: str) -> list[str]:
         {"id": f"other-{i}", "text": t, "session_id": f"s{i + 2}", "metadata": {"role": "user"}}
         for i, t in enumerate(OTHERS)
     ]
-    for r in records:
-        r["namespace"] = namespace
-    response = await app.http.post(
-        "/v1/long-term-memory/", json={"memories": records, "deduplicate": False}
-    )
-    assert response.status_code == 200, response.text
-    response = await app.http.post(
-        "/v1/long-term-memory/search",
-        json={"text": query, "namespace": {"eq": namespace}, "search_mode": "hybrid"},
-    )
-    assert response.status_code == 200, response.text
-    return [m["id"] for m in response.json()["memories"]]
+    return await hybrid_ids(app, namespace, records, query)
 
 
 async def test_the_users_statement_outranks_the_assistants_repetitive_answer(
     make_settings: Callable[..., Settings], start_app: Callable[[Settings], Any]
 ) -> None:
     query = "How long have I been living in my apartment in Harajuku?"
-    async with start_app(make_settings(hybrid_coverage_weight=0, hybrid_assistant_factor=1)) as app:
+    async with start_app(make_settings(hybrid_assistant_factor=1)) as app:
         before = await _ranked(app, "turn-rules-off", query)
-    async with start_app(make_settings(**RULES)) as app:
+    async with start_app(make_settings()) as app:  # the default: HYBRID_ASSISTANT_FACTOR 0.6
         after = await _ranked(app, "turn-rules-on", query)
     assert before[0] == "answer", before  # BM25 and meaning both favour the long answer
     assert after[0] == "fact", after
@@ -73,6 +54,6 @@ async def test_a_question_to_the_assistant_is_not_damped(
     make_settings: Callable[..., Settings], start_app: Callable[[Settings], Any]
 ) -> None:
     query = "What did you tell me about living in an apartment in Harajuku?"
-    async with start_app(make_settings(**RULES)) as app:
+    async with start_app(make_settings()) as app:
         ranked = await _ranked(app, "turn-rules-you", query)
     assert ranked[0] == "answer", ranked

@@ -192,3 +192,12 @@ def test_coverage_leaves_out_how_the_question_asks() -> None:
     assert kept[0].coverage == pytest.approx(2 / 6)  # many, months, ago, attend missing
     assert skipped[0].coverage == pytest.approx(2 / 3)  # only attend missing
     assert set_coverage(skipped, "How many days ago?", skip_question_words=True) is False
+
+
+def test_the_assistant_rule_holds_under_rrf_fusion_too() -> None:
+    cands = [
+        Candidate("answer", semantic_rank=1, keyword_rank=1, session="s1", role="assistant"),
+        Candidate("statement", semantic_rank=2, keyword_rank=2, session="s2", role="user"),
+    ]
+    rank_hybrid(cands, RankingParams(assistant_factor=0.6), "Where did I buy my bike?", NOW)
+    assert cands[1].score > cands[0].score
