@@ -256,6 +256,17 @@ class Settings(BaseSettings):
     hybrid_long_turn_power: float = Field(
         default=2.0, ge=0, le=10, description="How hard HYBRID_LONG_TURN damps a long record."
     )
+    hybrid_session_text: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Share of a session's strength (HYBRID_SESSION_WEIGHT) from BM25 of the "
+        "query against the session's visible records taken together, read at query time "
+        "(0: the session's best turns alone).",
+    )  # fmt: skip
+    hybrid_session_text_max_records: int = Field(
+        default=2000, ge=0, le=1_000_000,
+        description="HYBRID_SESSION_TEXT is skipped when the search's filter leaves more "
+        "records than this (its aggregate grows with them).",
+    )  # fmt: skip
     search_candidates: int = Field(
         default=50, ge=10, le=1000, description="Candidates each hybrid/recency leg fetches."
     )

@@ -35,6 +35,7 @@ from agent_memory_server.storage.replies import (
 )
 from agent_memory_server.storage.schema import TAG_SEPARATOR, VectorIndexParams, long_term_schema
 from agent_memory_server.storage.search_index import SearchIndex
+from agent_memory_server.storage.session_terms import SessionTermsStore
 from agent_memory_server.storage.summary_views import group_counts
 
 MAX_TIE_FETCH = 2000
@@ -69,7 +70,7 @@ def _returned(fields: list[str], full: bool) -> list[Any]:
     return [] if full else ["RETURN", len(fields), *fields]
 
 
-class LongTermStore:
+class LongTermStore(SessionTermsStore):
     """Upsert / get / delete records and run the three kinds of search over one index."""
 
     def __init__(self, redis: Redis, keys: Keys, params: VectorIndexParams) -> None:
