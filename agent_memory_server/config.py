@@ -262,6 +262,15 @@ class Settings(BaseSettings):
         "query against the session's visible records taken together, read at query time "
         "(0: the session's best turns alone).",
     )  # fmt: skip
+    hybrid_new_session_place: int = Field(
+        default=0, ge=0, le=1000,
+        description="Hybrid search gives this place of its ranking (1-based) to the best "
+        "record of a session with no record above it (0: off).",
+    )  # fmt: skip
+    hybrid_new_sessions: int = Field(
+        default=1, ge=1, le=100,
+        description="How many places from HYBRID_NEW_SESSION_PLACE on go to new sessions.",
+    )  # fmt: skip
     hybrid_session_text_max_records: int = Field(
         default=2000, ge=0, le=1_000_000,
         description="HYBRID_SESSION_TEXT is skipped when the search's filter leaves more "

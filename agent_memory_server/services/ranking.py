@@ -262,6 +262,25 @@ def mix_session_text(
     return {s: v / top for s, v in mixed.items()}
 
 
+def spread_sessions(ranked: list[Candidate], place: int, count: int = 1) -> None:
+    """Give each of the 1-based places `place` .. `place + count - 1` of a ranked list to the
+    best candidate of a session that has no candidate above that place (moved up from below;
+    the ones it passes move down one), with the score of the candidate it displaces. A page
+    then shows more sessions when its top is all about one. `place` <= 1: nothing changes;
+    a place already held by a new session, or no new session below it: that place neither."""
+    if place <= 1:
+        return
+    for at in range(place - 1, min(place - 1 + count, len(ranked))):
+        above = {c.session or f"\x00{c.id}" for c in ranked[:at]}
+        for i in range(at, len(ranked)):
+            if (ranked[i].session or f"\x00{ranked[i].id}") not in above:
+                if i > at:
+                    moved = ranked.pop(i)
+                    moved.score = ranked[at].score
+                    ranked.insert(at, moved)
+                break
+
+
 def promote_dates(candidates: Sequence[Candidate], query: str, now: float, weight: float) -> None:
     """score = (1 - weight) * score + weight * closeness of event_date to the query's date.
 

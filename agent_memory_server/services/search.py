@@ -29,6 +29,7 @@ from agent_memory_server.services.ranking import (
     boost,
     rank_hybrid,
     session_text_scores,
+    spread_sessions,
 )
 from agent_memory_server.storage.filters import NUMERIC_FIELDS, TAG_FIELDS, combine, query_terms
 from agent_memory_server.storage.replies import Hit
@@ -223,6 +224,9 @@ async def search_memories(resources: Resources, request: SearchRequest) -> Memor
     visible = total if request.distance_threshold is None else None
     ranked = await _score(resources, request, list(candidates.values()), vector, where, visible)
     ranked.sort(key=lambda c: (-c.score, c.id))
+    if request.search_mode == "hybrid":
+        settings = resources.settings
+        spread_sessions(ranked, settings.hybrid_new_session_place, settings.hybrid_new_sessions)
     chosen = ranked[request.offset : end]
     if vector is not None:  # keyword-only hits of a hybrid page still report their distance
         await _fill_distances(resources, vector, chosen)

@@ -88,3 +88,31 @@ async def test_session_text_does_not_count_another_tenants_records(
         ])  # fmt: skip
         assert await _first_session(app, as_mine) == "B"
         assert await _first_session(app, as_admin, namespace={"eq": "mine"}) == "B"
+
+
+async def test_a_place_of_the_page_goes_to_another_session(
+    make_settings: Callable[..., Settings], start_app: Any
+) -> None:
+    """B's turns about the choir fill the top of the page; with HYBRID_NEW_SESSION_PLACE=2
+    the second place goes to A's one turn about a concert (the page still ordered by score)."""
+    records = [
+        {"id": f"b{i}", "text": text, "namespace": "spread", "session_id": "B"}
+        for i, text in enumerate(SESSIONS["B"][:4])
+    ] + [{"id": "a0", "text": "We went to a concert last year.", "namespace": "spread",
+          "session_id": "A"}]  # fmt: skip
+    pages = {}
+    for place in (0, 2):
+        settings = make_settings(hybrid_session_text=0.5, hybrid_new_session_place=place)
+        async with start_app(settings) as app:
+            await _write(app, {}, records)
+            response = await app.http.post(
+                "/v1/long-term-memory/search",
+                json={"text": QUERY, "search_mode": "hybrid", "limit": 3,
+                      "namespace": {"eq": "spread"}},
+            )  # fmt: skip
+            assert response.status_code == 200, response.text
+            page = response.json()["memories"]
+            pages[place] = [m["session_id"] for m in page]
+            scores = [m["score"] for m in page]
+            assert scores == sorted(scores, reverse=True)
+    assert pages == {0: ["B", "B", "B"], 2: ["B", "A", "B"]}

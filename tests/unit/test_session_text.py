@@ -13,6 +13,7 @@ from agent_memory_server.services.ranking import (
     mix_session_text,
     rank_hybrid,
     session_text_scores,
+    spread_sessions,
 )
 
 NOW = 1_685_490_000.0
@@ -75,3 +76,25 @@ def test_a_session_whose_records_together_match_the_query_lifts_its_turn() -> No
     first = {name: max(pool, key=lambda c: c.score).id for name, pool in
              (("plain", plain), ("mixed", mixed), ("off", off))}  # fmt: skip
     assert first == {"plain": "a1", "mixed": "b1", "off": "a1"}
+
+
+def test_a_place_of_the_ranking_goes_to_the_best_turn_of_a_new_session() -> None:
+    ranked = [Candidate(f"a{i}", score=1.0 - i / 10, session="A") for i in range(6)]
+    ranked += [Candidate("b0", score=0.3, session="B"), Candidate("c0", score=0.2, session="C")]
+    spread_sessions(ranked, 3)
+    assert [c.id for c in ranked] == ["a0", "a1", "b0", "a2", "a3", "a4", "a5", "c0"]
+    assert [c.score for c in ranked] == sorted((c.score for c in ranked), reverse=True)
+    again = [c.id for c in ranked]
+    spread_sessions(ranked, 3)  # place 3 already holds a new session: nothing moves
+    assert [c.id for c in ranked] == again
+    spread_sessions(ranked, 0)
+    spread_sessions(ranked, 20)
+    assert [c.id for c in ranked] == again
+
+
+def test_several_places_go_to_new_sessions_in_turn() -> None:
+    ranked = [Candidate(f"a{i}", score=1.0 - i / 10, session="A") for i in range(5)]
+    ranked += [Candidate("b0", score=0.4, session="B"), Candidate("b1", score=0.35, session="B"),
+               Candidate("c0", score=0.3, session="C")]  # fmt: skip
+    spread_sessions(ranked, 2, 3)  # places 2-4: B's best, then C's; A fills place 4 back
+    assert [c.id for c in ranked][:5] == ["a0", "b0", "c0", "a1", "a2"]
