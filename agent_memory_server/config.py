@@ -285,6 +285,27 @@ class Settings(BaseSettings):
         "hybrid score unless the query addresses the assistant ('you', 'your'); its session "
         "is judged undamped (1: off).",
     )  # fmt: skip
+    hybrid_session_text: float = Field(
+        default=0.5, ge=0, le=1,
+        description="Share of a session's strength (HYBRID_SESSION_WEIGHT) from BM25 of the "
+        "query against the session's visible records taken together, read at query time "
+        "(0: the session's best turns alone).",
+    )  # fmt: skip
+    hybrid_new_session_place: int = Field(
+        default=8, ge=0, le=1000,
+        description="Hybrid search gives this place of its ranking (1-based), and the "
+        "HYBRID_NEW_SESSIONS - 1 after it, each to the best record of a session with no "
+        "record above it (0: off).",
+    )  # fmt: skip
+    hybrid_new_sessions: int = Field(
+        default=3, ge=1, le=100,
+        description="How many places from HYBRID_NEW_SESSION_PLACE on go to new sessions.",
+    )  # fmt: skip
+    hybrid_session_text_max_records: int = Field(
+        default=2000, ge=0, le=1_000_000,
+        description="HYBRID_SESSION_TEXT is skipped when the search's filter leaves more "
+        "records than this (its aggregate grows with them).",
+    )  # fmt: skip
     search_candidates: int = Field(
         default=50, ge=10, le=1000, description="Candidates each hybrid/recency leg fetches."
     )

@@ -4,7 +4,7 @@ importance. Pure functions."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -221,6 +221,9 @@ class RankingParams:
     `semantic_peak_turns` places below it (semantic_peak: none below `low`, no keyword leg
     at `high`). Measured and left off (docs/benchmarks/retrieval.md): not a server setting,
     kept for benchmarks/recall_research.py's ablations.
+    session_text: share of a session's strength from the BM25 of the query against the
+    session's records taken together (session_text_scores, min-max normalised over the
+    candidates' sessions; 0: the best turns alone). Used when rank_hybrid is given the scores.
     """
 
     fusion: Literal["rrf", "minmax"] = "rrf"
@@ -239,6 +242,7 @@ class RankingParams:
     semantic_peak_turns: int = 10
     semantic_peak_low: float = 0.0
     semantic_peak_high: float = 0.0
+    session_text: float = 0.0
 
 
 def _normalise(candidates: Sequence[Candidate]) -> None:
@@ -273,6 +277,69 @@ def promote_sessions(
         c.score = (1 - weight) * c.score + weight * strength.get(c.session or f"\x00{c.id}", 0.0)
 
 
+BM25_K1 = 1.2
+BM25_B = 0.75
+
+
+def session_text_scores(
+    sizes: Mapping[str, int], matches: Sequence[Mapping[str, int]]
+) -> dict[str, float]:
+    """BM25 of a query against each session taken as one document (Okapi, k1 1.2, b 0.75).
+
+    `sizes`: each visible session's number of records (its length); `matches[i]`: per
+    session, how many of its records contain the query's i-th term (its term frequency).
+    A session no term matches scores 0 (and is left out)."""
+    n = len(sizes)
+    if n == 0:
+        return {}
+    mean = sum(sizes.values()) / n or 1.0
+    scores: dict[str, float] = {}
+    for counts in matches:
+        df = sum(1 for s in counts if s in sizes)
+        idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        for session, tf in counts.items():
+            if session not in sizes or tf <= 0:
+                continue
+            norm = BM25_K1 * (1.0 - BM25_B + BM25_B * sizes[session] / mean)
+            scores[session] = scores.get(session, 0.0) + idf * tf * (BM25_K1 + 1) / (tf + norm)
+    return scores
+
+
+def mix_session_text(
+    strength: dict[str, float], text: Mapping[str, float], share: float
+) -> dict[str, float]:
+    """(1 - share) x strength + share x the session's text score, min-max normalised over
+    the sessions in `strength`, then divided by the strongest again."""
+    if share <= 0 or not strength:
+        return strength
+    values = [text.get(s, 0.0) for s in strength]
+    low, span = _min_max(values)
+    mixed = {
+        s: (1 - share) * v + share * (text.get(s, 0.0) - low) / span for s, v in strength.items()
+    }
+    top = max(mixed.values()) or 1.0
+    return {s: v / top for s, v in mixed.items()}
+
+
+def spread_sessions(ranked: list[Candidate], place: int, count: int = 1) -> None:
+    """Give each of the 1-based places `place` .. `place + count - 1` of a ranked list to the
+    best candidate of a session that has no candidate above that place (moved up from below;
+    the ones it passes move down one), with the score of the candidate it displaces. A page
+    then shows more sessions when its top is all about one. `place` <= 1: nothing changes;
+    a place already held by a new session, or no new session below it: that place neither."""
+    if place <= 1:
+        return
+    for at in range(place - 1, min(place - 1 + count, len(ranked))):
+        above = {c.session or f"\x00{c.id}" for c in ranked[:at]}
+        for i in range(at, len(ranked)):
+            if (ranked[i].session or f"\x00{ranked[i].id}") not in above:
+                if i > at:
+                    moved = ranked.pop(i)
+                    moved.score = ranked[at].score
+                    ranked.insert(at, moved)
+                break
+
+
 def promote_dates(candidates: Sequence[Candidate], query: str, now: float, weight: float) -> None:
     """score = (1 - weight) * score + weight * closeness of event_date to the query's date.
 
@@ -289,13 +356,16 @@ def promote_dates(candidates: Sequence[Candidate], query: str, now: float, weigh
 
 
 def rank_hybrid(
-    candidates: Sequence[Candidate], params: RankingParams, query: str, now: float
-) -> None:
+    candidates: Sequence[Candidate], params: RankingParams, query: str, now: float,
+    session_text: Mapping[str, float] | None = None,
+) -> None:  # fmt: skip
     """Set each candidate's hybrid score: fused legs (scaled to a top of 1), then session and
     date evidence. Min-max fusion needs every candidate's distance (and, with
     long_turn_factor, its length; with coverage_weight, its text). Long turns and assistants'
     turns are damped for the turn's own score only: sessions are judged on the undamped
-    fusion (a long answer in a session still says the session is about the question)."""
+    fusion (a long answer in a session still says the session is about the question).
+    `session_text` (session_text_scores) is mixed into the sessions' strength by
+    params.session_text."""
     strength = None
     if params.fusion == "rrf":
         fuse_rrf(candidates, params.alpha, params.rrf_k)
@@ -320,5 +390,9 @@ def rank_hybrid(
     if params.assistant_factor < 1 and params.session_weight > 0 and strength is None:
         strength = session_strengths(candidates, params.session_turns)
     damp_assistant(candidates, query, params.assistant_factor)
+    if session_text is not None and params.session_text > 0 and params.session_weight > 0:
+        if strength is None:
+            strength = session_strengths(candidates, params.session_turns)
+        strength = mix_session_text(strength, session_text, params.session_text)
     promote_sessions(candidates, params.session_weight, params.session_turns, strength)
     promote_dates(candidates, query, now, params.date_weight)

@@ -23,7 +23,14 @@ from agent_memory_server.models.long_term import (
 from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.resources import Resources
 from agent_memory_server.services import tenancy
-from agent_memory_server.services.ranking import Candidate, RankingParams, boost, rank_hybrid
+from agent_memory_server.services.ranking import (
+    Candidate,
+    RankingParams,
+    boost,
+    rank_hybrid,
+    session_text_scores,
+    spread_sessions,
+)
 from agent_memory_server.storage.filters import NUMERIC_FIELDS, TAG_FIELDS, combine, query_terms
 from agent_memory_server.storage.replies import Hit
 
@@ -156,14 +163,36 @@ def ranking_params(resources: Resources, request: SearchRequest) -> RankingParam
         long_turn_power=settings.hybrid_long_turn_power,
         coverage_weight=settings.hybrid_coverage_weight,
         assistant_factor=settings.hybrid_assistant_factor,
+        session_text=settings.hybrid_session_text,
     )  # fmt: skip
+
+
+async def _session_text(
+    resources: Resources, request: SearchRequest, params: RankingParams, where: Any,
+    visible: int | None,
+) -> dict[str, float] | None:  # fmt: skip
+    """BM25 of the query against each visible session's records taken together (ranking.py:
+    session_text_scores), or None when the rule is off or more records are visible than
+    HYBRID_SESSION_TEXT_MAX_RECORDS. `visible`: the records the filter leaves, if known."""
+    cap = resources.settings.hybrid_session_text_max_records
+    terms = query_terms(request.text)
+    if params.session_text <= 0 or params.session_weight <= 0 or not terms:
+        return None
+    store = resources.long_term
+    if visible is None:
+        visible = await store.count(where)
+    if visible > cap or visible == 0:
+        return None
+    counts = await store.session_terms(terms, where, cap)
+    return session_text_scores(counts.sizes, counts.matches)
 
 
 async def _score(
     resources: Resources, request: SearchRequest, ranked: list[Candidate],
-    vector: np.ndarray[Any, Any] | None,
+    vector: np.ndarray[Any, Any] | None, where: Any = None, visible: int | None = None,
 ) -> list[Candidate]:  # fmt: skip
-    """Set each candidate's score for the mode (fusion, recency, importance)."""
+    """Set each candidate's score for the mode (fusion, recency, importance).
+    `where`/`visible`: the search's filter and the records it leaves (session text)."""
     mode = request.search_mode
     threshold = request.distance_threshold
     if mode == "keyword":
@@ -175,12 +204,15 @@ async def _score(
     else:
         assert vector is not None
         params = ranking_params(resources, request)
+        reads = []
         if threshold is not None or params.fusion == "minmax":
-            await _fill_distances(resources, vector, ranked)
+            reads.append(_fill_distances(resources, vector, ranked))
+        text_read = _session_text(resources, request, params, where, visible)
+        session_text, *_ = await asyncio.gather(text_read, *reads)
         if threshold is not None:
             ranked = [c for c in ranked if c.distance is not None and c.distance <= threshold]
         now = request.now.timestamp() if request.now is not None else time.time()
-        rank_hybrid(ranked, params, request.text, now)
+        rank_hybrid(ranked, params, request.text, now, session_text)
     if request.recency_boost:
         accessed = await resources.long_term.last_accesses([c.id for c in ranked])
         for c, when in zip(ranked, accessed, strict=True):
@@ -244,8 +276,12 @@ async def search_memories(resources: Resources, request: SearchRequest) -> Memor
             return one_trip
     depth = max(end, resources.settings.search_candidates) if rerank else end
     candidates, total, vector = await _collect(resources, request, where, depth, not rerank)
-    ranked = await _score(resources, request, list(candidates.values()), vector)
+    visible = total if request.distance_threshold is None else None
+    ranked = await _score(resources, request, list(candidates.values()), vector, where, visible)
     ranked.sort(key=lambda c: (-c.score, c.id))
+    if request.search_mode == "hybrid":
+        settings = resources.settings
+        spread_sessions(ranked, settings.hybrid_new_session_place, settings.hybrid_new_sessions)
     chosen = ranked[request.offset : end]
     if vector is not None:  # keyword-only hits of a hybrid page still report their distance
         await _fill_distances(resources, vector, chosen)

@@ -42,6 +42,7 @@ from agent_memory_server.storage.replies import (
 )
 from agent_memory_server.storage.schema import TAG_SEPARATOR, VectorIndexParams, long_term_schema
 from agent_memory_server.storage.search_index import SearchIndex
+from agent_memory_server.storage.session_terms import SessionTermsStore
 from agent_memory_server.storage.summary_views import group_counts
 
 MAX_TIE_FETCH = 2000
@@ -64,7 +65,7 @@ def _returned(fields: list[str], full: bool) -> list[Any]:
     return [] if full else ["RETURN", len(fields), *fields]
 
 
-class LongTermStore:
+class LongTermStore(SessionTermsStore):
     """Upsert / get / delete records and run the three kinds of search over one index."""
 
     one_trip_pages = True  # the page scripts (storage/keyword_page.py) can run here

@@ -46,6 +46,7 @@ from agent_memory_server.storage.record_hash import to_hash
 from agent_memory_server.storage.replies import Hit, as_str
 from agent_memory_server.storage.schema import VectorIndexParams, long_term_schema
 from agent_memory_server.storage.search_index import SearchIndex
+from agent_memory_server.storage.session_terms import SessionTerms
 
 T = TypeVar("T")
 _NAMESPACE_TAG = re.compile(r"^@namespace:\{(.*)\}$", re.DOTALL)
@@ -391,6 +392,16 @@ class ShardedLongTermStore(LongTermStore):
                 group = tuple(values.get(f) for f in fields)
                 merged[group] = merged.get(group, 0) + count
         return [(dict(zip(fields, g, strict=True)), n) for g, n in merged.items()]
+
+    async def session_terms(
+        self, terms: Sequence[str], where: FilterExpression | None, max_sessions: int
+    ) -> SessionTerms:
+        """Summed over the namespaces' indexes (a session's records share its namespace)."""
+        parts = await self._fan_out(where, lambda s: s.session_terms(terms, where, max_sessions))
+        total = SessionTerms(matches=[{} for _ in terms])
+        for part in parts:
+            total.add(part)
+        return total
 
 
 def _nearest(hits: list[Hit], k: int) -> list[Hit]:
