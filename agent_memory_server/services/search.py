@@ -246,7 +246,7 @@ async def _one_trip_page(
         terms = query_terms(request.text)
         found = await store.keyword_page(terms, where, offset, limit, touched_at)
     else:
-        vector = (await resources.embedder.embed([request.text]))[0]
+        vector = await resources.query_vectors.vector(request.text, tenancy.current())
         found = await store.semantic_page(vector, where, offset, limit, touched_at)
     if found is None:
         return None
