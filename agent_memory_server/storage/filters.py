@@ -87,3 +87,28 @@ def text_query_string(field: str, terms: Sequence[str]) -> str:
     """`@field:(a | b | c)`: any term may match; BM25 rewards the ones that do."""
     escaped = " | ".join(_ESCAPER.escape(term) for term in terms)
     return f"@{field}:({escaped})"
+
+
+_NAMESPACE_TAG = re.compile(r"^@namespace:\{(.*)\}$", re.DOTALL)
+_UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
+def namespaces_of(where: FilterExpression | None) -> set[str] | None:
+    """The namespaces a filter confines a search to, or None when it names none (an AND of
+    terms confines to the intersection of its terms' namespaces)."""
+    if where is None:
+        return None
+    operator = getattr(where, "_operator", None)
+    if operator is not None:
+        if getattr(operator, "name", "") != "AND":
+            return None
+        left = namespaces_of(where._left)
+        right = namespaces_of(where._right)
+        if left is None or right is None:
+            return right if left is None else left
+        return left & right
+    match = _NAMESPACE_TAG.match(str(getattr(where, "_filter", "") or ""))
+    if match is None:
+        return None
+    values = re.split(r"(?<!\\)\|", match.group(1))
+    return {_UNESCAPE.sub(r"\1", value.strip()) for value in values}

@@ -27,7 +27,6 @@ single-shard query, and namespaces spread over the shards by their tag's slot.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -39,6 +38,7 @@ from redis.exceptions import ResponseError
 from redisvl.query.filter import FilterExpression
 
 from agent_memory_server.models.memory_record import MemoryRecord
+from agent_memory_server.storage.filters import namespaces_of
 from agent_memory_server.storage.keys import Keys, namespace_marker
 from agent_memory_server.storage.long_term import LongTermStore
 from agent_memory_server.storage.long_term_scripts import READ_ACCESS_AND_TOUCH
@@ -49,8 +49,6 @@ from agent_memory_server.storage.search_index import SearchIndex
 from agent_memory_server.storage.session_terms import SessionTerms
 
 T = TypeVar("T")
-_NAMESPACE_TAG = re.compile(r"^@namespace:\{(.*)\}$", re.DOTALL)
-_UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
 # Queries in flight at once when a search fans out over namespaces. Unbounded, a search over
 # 300 namespaces opened hundreds of connections to each node at once and redis-py failed in
 # the handshake of one ('NoneType' object has no attribute 'writelines'); a few per node
@@ -61,27 +59,6 @@ FAN_OUT_CONCURRENCY = 16
 def _missing_index(error: ResponseError) -> bool:
     text = str(error).lower()
     return "no such index" in text or "unknown index" in text or "not found" in text
-
-
-def namespaces_of(where: FilterExpression | None) -> set[str] | None:
-    """The namespaces a filter confines a search to, or None when it names none (an AND of
-    terms confines to the intersection of its terms' namespaces)."""
-    if where is None:
-        return None
-    operator = getattr(where, "_operator", None)
-    if operator is not None:
-        if getattr(operator, "name", "") != "AND":
-            return None
-        left = namespaces_of(where._left)
-        right = namespaces_of(where._right)
-        if left is None or right is None:
-            return right if left is None else left
-        return left & right
-    match = _NAMESPACE_TAG.match(str(getattr(where, "_filter", "") or ""))
-    if match is None:
-        return None
-    values = re.split(r"(?<!\\)\|", match.group(1))
-    return {_UNESCAPE.sub(r"\1", value.strip()) for value in values}
 
 
 def _exists_already(error: ResponseError) -> bool:

@@ -26,12 +26,13 @@ import yaml
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from agent_memory_server import config
+from agent_memory_server import config, config_base
 from agent_memory_server.config import Settings
 
 HERE = Path(__file__).resolve().parent
 NOTES_FILE = HERE / "settings_notes.yml"
-CONFIG_SOURCE = Path(config.__file__)
+# The settings class and its base, in field order (the base's fields come first).
+CONFIG_SOURCES = (Path(config_base.__file__), Path(config.__file__))
 
 
 # --- Settings -------------------------------------------------------------------------------
@@ -81,9 +82,10 @@ def _derived_default(field: FieldInfo) -> bool:
 
 
 def _groups() -> dict[str, str]:
-    """Field name -> the `# --- Section ---` comment above it in config.py."""
+    """Field name -> the `# --- Section ---` comment above it in config_base.py/config.py."""
     group, found = "Other", {}
-    for line in CONFIG_SOURCE.read_text(encoding="utf-8").splitlines():
+    source = "\n".join(path.read_text(encoding="utf-8") for path in CONFIG_SOURCES)
+    for line in source.splitlines():
         heading = re.match(r"\s+# --- (.+?) -+\s*$", line)
         if heading:
             group = heading.group(1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from redisvl.query.filter import Num, Tag
 
-from agent_memory_server.storage.sharded import namespaces_of
+from agent_memory_server.storage.filters import namespaces_of
 
 
 def test_a_filter_that_names_namespaces_confines_the_search_to_them() -> None:
