@@ -189,5 +189,6 @@ async def keyword_hits(
             boundary = hits[k - 1].keyword_score if len(hits) >= k else None
             return [h for i, h in enumerate(hits) if i < k or h.keyword_score == boundary], total
         fetch *= 4
-        if full or fetch > VECTORS_FETCHED:  # many tied hits: their ids and ranking fields
-            full, returned = False, ["RETURN", len(RANK_FIELDS), *RANK_FIELDS]
+        if full or fetch > VECTORS_FETCHED:  # many tied hits: no whole records nor vectors
+            kept = RANK_FIELDS if full else [f for f in returned[2:] if f != "vector"]
+            full, returned = False, ["RETURN", len(kept), *kept]

@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+from redisvl.query.filter import Tag
+
 from agent_memory_server.config import Settings
+from agent_memory_server.models.memory_record import MemoryRecord
+from agent_memory_server.storage.keyword_page import VECTORS_FETCHED
+from agent_memory_server.storage.replies import TURN_FIELDS
 from tests.integration.hybrid_pages import OTHERS, hybrid_ids
 
 FACT = "I moved into my little apartment in Harajuku in March 2021, right after the new job."
@@ -57,3 +63,32 @@ async def test_a_question_to_the_assistant_is_not_damped(
     async with start_app(make_settings()) as app:
         ranked = await _ranked(app, "turn-rules-you", query)
     assert ranked[0] == "answer", ranked
+
+
+async def test_the_legs_return_text_and_role_of_hits_tied_past_the_vectors_fetched(
+    make_settings: Callable[..., Settings], start_app: Callable[[Settings], Any]
+) -> None:
+    """The keyword leg deepens its fetch while the k-th and the last hit tie; past
+    VECTORS_FETCHED hits it leaves the vectors out, but still returns what the turn rules
+    read (the text, the metadata's role) for every tied hit."""
+    async with start_app(make_settings()) as app:
+        store = app.resources.long_term
+        n = VECTORS_FETCHED + 44
+        records = [
+            MemoryRecord(
+                id=f"t{i:03d}",
+                text="Same words here.",
+                namespace="ties",
+                metadata={"role": "assistant" if i % 2 else "user"},
+            )
+            for i in range(n)
+        ]
+        rng = np.random.default_rng(3)
+        vectors = rng.random((n, app.resources.embedder.dimension), dtype=np.float32)
+        await store.upsert(list(zip(records, vectors, strict=True)))
+        hits, total = await store.keyword(
+            ["same", "words"], Tag("namespace") == "ties", 10, False, TURN_FIELDS, vectors=True
+        )
+    assert total == n and len(hits) == n  # all tied with the 10th
+    assert all(h.text == "Same words here." for h in hits)
+    assert sorted(h.role or "" for h in hits) == sorted(r.metadata["role"] for r in records)
