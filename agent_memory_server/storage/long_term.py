@@ -269,18 +269,22 @@ class LongTermStore(SessionTermsStore):
         self, vector: np.ndarray[Any, Any], where: FilterExpression | None, k: int, full: bool,
         extra: Sequence[str] = (),
     ) -> list[Any]:  # fmt: skip
-        """FT.SEARCH KNN returning the ranking fields (+ `extra`, or whole records), nearest
-        first."""
-        scope = f"({where})" if where is not None else "*"
-        ef = max(self.params.ef_runtime, k)
-        blob = np.asarray(vector, dtype=np.float32).tobytes()
+        """FT.SEARCH KNN: the ranking fields (+ `extra`, or whole records), nearest first."""
+        query, blob = self._knn_query(vector, where, k)
         returned = _returned([*RANK_FIELDS, *extra, "vector_distance"], full)
         return [
-            "FT.SEARCH", self.index.name,
-            f"{scope}=>[KNN {k} @vector $vector EF_RUNTIME {ef} AS vector_distance]",
-            "PARAMS", 2, "vector", blob, *returned,
+            "FT.SEARCH", self.index.name, query, "PARAMS", 2, "vector", blob, *returned,
             "SORTBY", "vector_distance", "ASC", "LIMIT", 0, k, "DIALECT", 2,
         ]  # fmt: skip
+
+    def _knn_query(
+        self, vector: np.ndarray[Any, Any], where: FilterExpression | None, k: int
+    ) -> tuple[str, bytes]:
+        """The KNN query (k nearest within `where`, as vector_distance) and $vector's bytes."""
+        scope = f"({where})" if where is not None else "*"
+        ef = max(self.params.ef_runtime, k)
+        query = f"{scope}=>[KNN {k} @vector $vector EF_RUNTIME {ef} AS vector_distance]"
+        return query, np.asarray(vector, dtype=np.float32).tobytes()
 
     async def knn(
         self, vector: np.ndarray[Any, Any], where: FilterExpression | None, k: int,
@@ -349,10 +353,10 @@ class LongTermStore(SessionTermsStore):
         """`keyword_page` for the nearest records (their distances for scores)."""
         if not self.one_trip_pages:
             return None
-        knn = self._knn_command(vector, where, offset + limit, full=False)
+        query, blob = self._knn_query(vector, where, offset + limit)
         scope = str(where) if where is not None else "*"
         return await self._pages.semantic(
-            self.index.name, knn[2], knn[6], scope, offset, limit, touched_at
+            self.index.name, query, blob, scope, offset, limit, touched_at
         )
 
     async def listing(
