@@ -5,17 +5,9 @@ HSET_IF_EXISTS = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 return redis.call('HSET', KEYS[1], unpack(ARGV))
 """
-# A record's access hash as it was, then the access recorded: one command a record, where
-# HGETALL + HSET + HINCRBY were three (a search page of 10 sent 40 commands, now 20).
-READ_ACCESS_AND_TOUCH = """
-local before = redis.call('HGETALL', KEYS[1])
-redis.call('HSET', KEYS[1], 'last_accessed', ARGV[1])
-redis.call('HINCRBY', KEYS[1], 'access_count', 1)
-return before
-"""
-
-# The access hashes of several records as they were, then (when ARGV[1] is a time) the
-# access of each recorded: one script call for a search page (the keys in one slot).
+# The access hashes of records as they were, then (when ARGV[1] is a time) the access of each
+# recorded: one script call for a search page (its keys in one slot; on a cluster, one call
+# per record).
 READ_ACCESSES_AND_TOUCH = """
 local out = {}
 for i, key in ipairs(KEYS) do

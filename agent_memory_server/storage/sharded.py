@@ -41,7 +41,7 @@ from agent_memory_server.models.memory_record import MemoryRecord
 from agent_memory_server.storage.filters import namespaces_of
 from agent_memory_server.storage.keys import Keys, namespace_marker
 from agent_memory_server.storage.long_term import LongTermStore
-from agent_memory_server.storage.long_term_scripts import READ_ACCESS_AND_TOUCH
+from agent_memory_server.storage.long_term_scripts import READ_ACCESSES_AND_TOUCH
 from agent_memory_server.storage.record_hash import to_hash
 from agent_memory_server.storage.replies import Hit, as_str
 from agent_memory_server.storage.schema import VectorIndexParams, long_term_schema
@@ -332,14 +332,12 @@ class ShardedLongTermStore(LongTermStore):
     def _queue_accesses(
         self, pipe: Pipeline, access_keys: Sequence[str], touched_at: datetime | None
     ) -> None:
-        for key in access_keys:  # records of several namespaces: slots apart, one command each
-            if touched_at is None:
-                pipe.hgetall(key)
-            else:
-                pipe.eval(READ_ACCESS_AND_TOUCH, 1, key, touched_at.timestamp())
+        touched = "" if touched_at is None else touched_at.timestamp()
+        for key in access_keys:  # records of several namespaces: slots apart, one call each
+            pipe.eval(READ_ACCESSES_AND_TOUCH, 1, key, touched)
 
     def _accesses_of(self, replies: list[Any]) -> list[Any]:
-        return replies
+        return [reply[0] for reply in replies]
 
     async def listing(
         self, where: FilterExpression | None, offset: int, limit: int
