@@ -164,6 +164,12 @@ class Settings(ServiceSettings):
         default=3, ge=1, le=100,
         description="How many places from HYBRID_NEW_SESSION_PLACE on go to new sessions.",
     )  # fmt: skip
+    hybrid_question_form: bool = Field(
+        default=True,
+        description="Hybrid search leaves how a question asks ('how many days ago', 'the "
+        "total number of', 'in total') out of its keyword leg and session text: those words "
+        "name no memory's content (the semantic leg reads the whole query).",
+    )
     hybrid_session_text_max_records: int = Field(
         default=2000, ge=0, le=1_000_000,
         description="HYBRID_SESSION_TEXT is skipped when the search's filter leaves more "

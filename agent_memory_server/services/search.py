@@ -31,6 +31,7 @@ from agent_memory_server.services.ranking import (
     session_text_scores,
     spread_sessions,
 )
+from agent_memory_server.services.turn_text import without_question_form
 from agent_memory_server.storage.filters import NUMERIC_FIELDS, TAG_FIELDS, combine, query_terms
 from agent_memory_server.storage.replies import Hit
 
@@ -41,6 +42,16 @@ def _candidate(hit: Hit) -> Candidate:
         session=hit.session, event_at=hit.event_at, text=hit.text, role=hit.role,
         length=None if hit.text is None else len(hit.text.encode()),
     )  # fmt: skip
+
+
+def keyword_terms(resources: Resources, request: SearchRequest) -> list[str]:
+    """The terms of hybrid search's keyword leg and session text: the query's content words,
+    less how it asks (HYBRID_QUESTION_FORM; all of them when nothing else is left). Keyword
+    mode searches every content word."""
+    terms = query_terms(request.text)
+    if request.search_mode == "hybrid" and resources.settings.hybrid_question_form:
+        return query_terms(without_question_form(request.text)) or terms
+    return terms
 
 
 def _turn_fields(resources: Resources, request: SearchRequest) -> list[str]:
@@ -116,7 +127,12 @@ async def _collect(
     keyword = (
         asyncio.ensure_future(
             store.keyword(
-                query_terms(request.text), where, depth, full, extra, vectors=mode != "keyword"
+                keyword_terms(resources, request),
+                where,
+                depth,
+                full,
+                extra,
+                vectors=mode != "keyword",
             )
         )
         if mode != "semantic"
@@ -175,7 +191,7 @@ async def _session_text(
     session_text_scores), or None when the rule is off or more records are visible than
     HYBRID_SESSION_TEXT_MAX_RECORDS. `visible`: the records the filter leaves, if known."""
     cap = resources.settings.hybrid_session_text_max_records
-    terms = query_terms(request.text)
+    terms = keyword_terms(resources, request)
     if params.session_text <= 0 or params.session_weight <= 0 or not terms:
         return None
     store = resources.long_term

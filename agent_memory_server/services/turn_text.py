@@ -116,6 +116,29 @@ def coverage(
     return Coverage(terms, ignored)(text)
 
 
+# How a question asks for a count or a span of time, not what it asks about: "how many days
+# ago", "how long", "the total number of", "in total". Matched as phrases, so that "number"
+# in "phone number" or "days" in "rainy days" stay.
+_QUESTION_FORM = re.compile(
+    r"""\b(?:
+        how\s+(?:many|much)(?:\s+(?:days|weeks|months|years|hours|minutes|times)\b(?:\s+ago\b)?)?
+      | how\s+long(?:\s+ago)?
+      | (?:the\s+)?total\s+(?:number|amount|count)\s+of
+      | the\s+number\s+of
+      | in\s+total
+      | ago
+    )\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def without_question_form(query: str) -> str:
+    """The query less how it asks ("How many days ago did I meet Emma?" -> " did I meet
+    Emma?"): those words name no memory's content, yet BM25 rewards any record that repeats
+    them (a table of totals, a log of days)."""
+    return _QUESTION_FORM.sub(" ", query)
+
+
 def addresses_assistant(query: str) -> bool:
     """The query names the assistant ("you", "your")."""
     return _YOU.search(query) is not None

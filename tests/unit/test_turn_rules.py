@@ -15,7 +15,14 @@ from agent_memory_server.services.ranking import (
     rank_hybrid,
     set_coverage,
 )
-from agent_memory_server.services.turn_text import addresses_assistant, coverage, stem, stems
+from agent_memory_server.services.turn_text import (
+    addresses_assistant,
+    coverage,
+    stem,
+    stems,
+    without_question_form,
+)
+from agent_memory_server.storage.filters import query_terms
 
 NOW = 1_700_000_000.0
 PARAMS = RankingParams(fusion="minmax", alpha=0.6, session_weight=0.3)
@@ -201,3 +208,26 @@ def test_the_assistant_rule_holds_under_rrf_fusion_too() -> None:
     ]
     rank_hybrid(cands, RankingParams(assistant_factor=0.6), "Where did I buy my bike?", NOW)
     assert cands[1].score > cands[0].score
+
+
+@pytest.mark.parametrize(
+    ("query", "terms"),
+    [
+        ("How many days ago did I meet Emma?", ["meet", "emma"]),
+        ("How many months ago did I attend the photography workshop?",
+         ["attend", "photography", "workshop"]),
+        ("What is the total number of siblings I have?", ["siblings"]),
+        ("How much did I spend in total on gifts?", ["spend", "gifts"]),
+        ("How long have I been practising yoga?", ["practising", "yoga"]),
+        ("How many times did I go to the beach?", ["go", "beach"]),
+        ("How many cousins came to the wedding?", ["cousins", "came", "wedding"]),
+        # the same words naming content stay
+        ("What is the phone number of my dentist?", ["phone", "number", "dentist"]),
+        ("Which rainy days did I spend at the museum?", ["rainy", "days", "spend", "museum"]),
+        ("What did I buy for the long weekend?", ["buy", "long", "weekend"]),
+    ],
+)  # fmt: skip
+def test_without_question_form_keeps_what_the_question_asks_about(
+    query: str, terms: list[str]
+) -> None:
+    assert query_terms(without_question_form(query)) == terms
