@@ -65,6 +65,12 @@ class Settings(ServiceSettings):
     embedding_api_key: SecretStr | None = None
     embedding_batch_size: int = Field(default=32, ge=1, le=2048)
     embedding_threads: int | None = Field(default=None, ge=1, le=64)
+    embedding_coalesce: bool = Field(
+        default=False,
+        description="Local model only: requests' texts embedded while a batch runs go to the "
+        "model together, as one batch (providers/batching.py). Off: on 2 cores it saved about "
+        "1-2 ms of CPU per create but raised create p50 at c=8 (docs/benchmarks/vs-reference.md).",
+    )
     query_embedding_precision: Literal["float32", "int8"] = Field(
         default="int8",
         description="Local model only: the model search queries are embedded with; int8: a "

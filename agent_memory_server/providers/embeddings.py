@@ -22,6 +22,7 @@ import numpy as np
 from agent_memory_server.config import Settings
 from agent_memory_server.errors import BackendUnavailable, ConfigurationError
 from agent_memory_server.metrics import Metrics
+from agent_memory_server.providers.batching import Coalescer
 from agent_memory_server.providers.priority import in_background, lower_thread_priority, run_model
 from agent_memory_server.providers.warm import Warm
 
@@ -62,7 +63,7 @@ class LocalMiniLM:
 
     def __init__(
         self, cache_dir: Any, threads: int | None, batch_size: int,
-        query_precision: Precision = "float32", query_threads: int = 1,
+        query_precision: Precision = "float32", query_threads: int = 1, coalesce: bool = False,
     ) -> None:  # fmt: skip
         self._model: Warm[MiniLMEmbedder] = Warm(
             lambda: _load_minilm(cache_dir, threads, batch_size), "embedding model"
@@ -87,6 +88,11 @@ class LocalMiniLM:
         self._background: Warm[MiniLMEmbedder] = Warm(
             background_session, "embedding model (background)"
         )
+        # EMBEDDING_COALESCE: requests' concurrent calls go to the model as one batch
+        # (providers/batching.py); else each call runs on its own, behind the session's lock.
+        self.batches: Coalescer | None = None
+        if coalesce:
+            self.batches = Coalescer(lambda texts: self._model.wait().embed_sync(texts), batch_size)
 
     def warm(self) -> None:
         self._model.start()
@@ -103,9 +109,11 @@ class LocalMiniLM:
     async def embed(self, texts: Sequence[str]) -> Vectors:
         if in_background():
             model = await self._background.get()
-        else:
-            model = await self._model.get()
-        return await run_model(model.embed_sync, list(texts))
+            return await run_model(model.embed_sync, list(texts))
+        model = await self._model.get()  # a load error reaches the caller here, not in a batch
+        if self.batches is None:
+            return await run_model(model.embed_sync, list(texts))
+        return await self.batches.embed(texts)
 
     @property
     def query_session_ready(self) -> bool:
@@ -251,10 +259,10 @@ class MeasuredEmbedder:
 @lru_cache(maxsize=4)
 def _shared_local(
     cache_dir: Path, threads: int | None, batch_size: int, query_precision: Precision,
-    query_threads: int,
+    query_threads: int, coalesce: bool,
 ) -> LocalMiniLM:  # fmt: skip
     """One local model per process and configuration: the ONNX session is read-only."""
-    return LocalMiniLM(cache_dir, threads, batch_size, query_precision, query_threads)
+    return LocalMiniLM(cache_dir, threads, batch_size, query_precision, query_threads, coalesce)
 
 
 OPENAI_DIMENSIONS = {
@@ -272,6 +280,7 @@ def create_embedder(settings: Settings) -> Embedder:
         return _shared_local(
             cache, settings.embedding_threads, settings.embedding_batch_size,
             settings.query_embedding_precision, settings.query_embedding_threads,
+            settings.embedding_coalesce,
         )  # fmt: skip
     if provider == "openai":
         model = settings.embedding_model
