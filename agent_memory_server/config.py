@@ -161,13 +161,13 @@ class Settings(ServiceSettings):
         "(0: the session's best turns alone).",
     )  # fmt: skip
     hybrid_new_session_place: int = Field(
-        default=8, ge=0, le=1000,
+        default=7, ge=0, le=1000,
         description="Hybrid search gives this place of its ranking (1-based), and the "
         "HYBRID_NEW_SESSIONS - 1 after it, each to the best record of a session with no "
         "record above it (0: off).",
     )  # fmt: skip
     hybrid_new_sessions: int = Field(
-        default=3, ge=1, le=100,
+        default=4, ge=1, le=100,
         description="How many places from HYBRID_NEW_SESSION_PLACE on go to new sessions.",
     )  # fmt: skip
     hybrid_question_form: bool = Field(
