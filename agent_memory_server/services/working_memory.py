@@ -275,7 +275,7 @@ async def put_session(
         ref, stored, stored.ttl_seconds, model_name=window.model_name,
         bound_user=None if principal is None else principal.user_id,
         may_keep=may_keep(body.messages), stored_window=limit is None, unextracted=unextracted,
-        queued=marker,
+        queued=marker, work=(settings.extraction, settings.index_messages),
     )  # fmt: skip
     _refused(session_id, replaced.refused)
     replaced.apply(stored.messages)

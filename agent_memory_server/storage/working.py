@@ -22,7 +22,7 @@ from agent_memory_server.storage.keys import Keys
 from agent_memory_server.storage.schema import working_memory_schema
 from agent_memory_server.storage.search_index import SearchIndex
 from agent_memory_server.storage.working_append import AppendResult, SessionAppender
-from agent_memory_server.storage.working_replace import Replaced, SessionReplacer
+from agent_memory_server.storage.working_replace import Replaced, SessionReplacer, work_per_message
 from agent_memory_server.storage.working_scripts import (
     FOLD_SCRIPT,
     MARK_SCRIPT,
@@ -138,12 +138,15 @@ class WorkingMemoryStore:
         model_name: str | None, bound_user: str | None, may_keep: list[int],
         stored_window: bool, unextracted: int,
         queued: tuple[str | None, str | None, int] | None = None,
+        work: tuple[bool, bool] = (True, True),
     ) -> Replaced:  # fmt: skip
         """Replace the whole session unless the stored one is another user's (`bound_user`:
         the user a bound caller is confined to), keeping its creation time, its window if
         `stored_window`, and the pipeline's marks of the messages sent back (`may_keep`), with
         `mark_queued` (`queued`: user_id, caller, seconds) in the same round trip
-        (storage/working_replace.py)."""
+        (storage/working_replace.py), unless the session leaves its processing nothing to do:
+        no carried memory to promote, no message to extract or index (`work`: whether runs
+        extract and index messages) once the kept marks are counted."""
         user_id, caller, seconds = queued if queued is not None else (session.user_id, None, None)
         return await self._replace(
             ref.key, self.keys.session_queued(ref.namespace, user_id, ref.session_id, caller),
@@ -151,6 +154,8 @@ class WorkingMemoryStore:
             bound_user=bound_user, ttl_seconds=ttl_seconds, marker_seconds=seconds,
             may_keep=may_keep, stored_window=stored_window, unextracted=unextracted,
             pending=session.extraction_status is not None,
+            work=work_per_message(session.messages, extraction=work[0], indexing=work[1]),
+            promote=any(m.persisted_at is None for m in session.memories),
         )  # fmt: skip
 
     async def append(

@@ -31,7 +31,9 @@ from agent_memory_server.models.working_memory import MemoryMessage
 # is confined to, or null] (JSON); 4 the TTL in seconds or ''; 5 the marker's seconds or ''
 # (no marker); 6 per message, what it may keep (JSON list: 1 its extraction mark, 2 its
 # persisted_at, 3 both); 7 '1': take the stored window; 8 how many messages are unextracted
-# ("f"), 9 '1' when the document says extraction is pending.
+# ("f"), 9 '1' when the document says extraction is pending, 10 per message, the work a run
+# would have with it (JSON list: 1 extraction, 2 indexing) unless it keeps its marks, 11 '1'
+# when a carried memory waits for promotion. The marker is set only when some work is left.
 # Reply: {0, created_at, window, marked, kept, cleared} where created_at and window are the
 # stored JSON values kept ('' for none), kept is JSON [[index, persisted_at or false, extracted],
 # ...], cleared 1 when no message is left to extract. {1}: the caller may not replace the
@@ -98,7 +100,22 @@ if ARGV[9] == '1' and extracted > 0 and tonumber(ARGV[8]) - extracted <= 0 then
 end
 if ARGV[4] ~= '' then redis.call('EXPIRE', key, ARGV[4]) end
 local marked = 0
-if ARGV[5] ~= '' and redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[5]) then marked = 1 end
+if ARGV[5] ~= '' then
+  local work = ARGV[11] == '1'
+  if not work then
+    local needs = cjson.decode(ARGV[10])
+    for _, k in ipairs(kept) do
+      local n = needs[k[1] + 1] or 0
+      if k[3] and n % 2 == 1 then n = n - 1 end
+      if k[2] and n >= 2 then n = n - 2 end
+      needs[k[1] + 1] = n
+    end
+    for _, n in ipairs(needs) do
+      if n > 0 then work = true break end
+    end
+  end
+  if work and redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[5]) then marked = 1 end
+end
 local out = '[]'
 if #kept > 0 then out = cjson.encode(kept) end
 return {0, created_at, window, marked, out, cleared}
@@ -114,7 +131,7 @@ class Replaced:
     refused: int = 0  # FORBIDDEN or CONFLICT: nothing was written
     created_at: Any = None  # the stored session's creation time (JSON value), which it kept
     window: int | None = None  # the stored window, taken when the request named none
-    marked: bool = False  # the queued-run marker was set by this write
+    marked: bool = False  # the queued-run marker was set by this write (work is left)
     cleared: bool = False  # every unextracted message kept its mark: nothing is pending
     # (index, persisted_at or None, extracted) of each message that kept the pipeline's marks
     kept: list[tuple[int, str | None, bool]] = field(default_factory=list)
@@ -127,6 +144,18 @@ class Replaced:
                 message.discrete_memory_extracted = "t"
             if persisted_at:
                 message.persisted_at = datetime.fromisoformat(persisted_at)
+
+
+def work_per_message(
+    messages: list[MemoryMessage], *, extraction: bool, indexing: bool
+) -> list[int]:
+    """Per message, what the session's processing run would do with it as sent (1: extract
+    memories from it, 2: index it), before any marks the stored session lets it keep."""
+    return [
+        (extraction and m.discrete_memory_extracted == "f")
+        + 2 * (indexing and m.persisted_at is None)
+        for m in messages
+    ]
 
 
 def may_keep(messages: list[MemoryMessage]) -> list[int]:
@@ -148,13 +177,14 @@ class SessionReplacer:
         self, key: str, marker: str, document: dict[str, Any], *, owner: str | None,
         bound_user: str | None, ttl_seconds: int | None, marker_seconds: int | None,
         may_keep: list[int], stored_window: bool, unextracted: int, pending: bool,
+        work: list[int], promote: bool,
     ) -> Replaced:  # fmt: skip
         args: list[str | int] = [
             json.dumps(document), json.dumps([owner]), json.dumps([bound_user]),
             "" if ttl_seconds is None else ttl_seconds,
             "" if marker_seconds is None else marker_seconds,
             json.dumps(may_keep), "1" if stored_window else "0", unextracted,
-            "1" if pending else "0",
+            "1" if pending else "0", json.dumps(work), "1" if promote else "0",
         ]  # fmt: skip
         reply: list[Any] = await self._script(keys=[key, marker], args=args)
         if int(reply[0]):

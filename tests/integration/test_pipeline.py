@@ -295,3 +295,38 @@ async def test_messages_sent_back_keep_their_index_marks(
             assert message["persisted_at"] == kept["persisted_at"]
             assert message["discrete_memory_extracted"] == "t"
         assert (await _session(app, "x"))["messages"] == answer["messages"]
+
+
+@pytest.mark.parametrize("index_messages", [False, True])
+async def test_a_session_sent_back_with_nothing_new_queues_no_run(
+    make_settings: Callable[..., Settings], start_app: Any, index_messages: bool
+) -> None:
+    """A session PUT back as stored, once processed, leaves its processing nothing to do: no
+    run is queued. A new message, a message the client marks unextracted, or a carried
+    memory not yet promoted each queue one."""
+    turn = [dict(m, id=f"n{i}") for i, m in enumerate(CONVERSATION)]
+    body = {"messages": turn, "namespace": "home", "user_id": "sam"}
+
+    async def put_queues(update: dict[str, Any]) -> bool:
+        put = await app.http.put("/v1/working-memory/n", json={**body, **update})
+        assert put.status_code == 200, put.text
+        snapshot = await app.resources.docket.snapshot()
+        queued = len(snapshot.future) + len(snapshot.running) > 0
+        await drain(app.resources)
+        return queued
+
+    async with start_app(make_settings(index_messages=index_messages)) as app:
+        assert await put_queues({})  # everything is new
+        assert not await put_queues({})  # sent back as stored
+        assert not await put_queues({"data": {"mood": "calm"}})  # only the data changed
+        grown = [*turn, {"id": "n9", "role": "user", "content": "I moved to Leeds last May."}]
+        assert await put_queues({"messages": grown})
+        assert not await put_queues({"messages": grown})
+        unmarked = [dict(grown[0], discrete_memory_extracted="f"), *grown[1:]]
+        assert await put_queues({"messages": unmarked})
+        carried = [{"id": "carried", "text": "Sam takes the train to work."}]
+        assert await put_queues({"messages": grown, "memories": carried})
+        stored = (await app.http.get("/v1/long-term-memory/carried")).json()
+        assert stored["user_id"] == "sam"
+        found = await _search(app, text="moved to Leeds", user_id={"eq": "sam"}, limit=3)
+        assert any("Leeds" in m["text"] for m in found["memories"])
