@@ -3,10 +3,11 @@
 Builds the app with default settings (on a fresh data directory and its embedded Redis,
 EMBEDDED_WORKER off so that nothing else runs), seeds it (sessions of 10 messages, 400
 memories in 10 namespaces), then calls the ASGI app directly for one operation, back to back,
-and prints the CPU time per call and a cProfile of the calls. What uvicorn itself adds (HTTP
+and prints the CPU time per call and a cProfile of the calls, once the models' background loads
+have ended. What uvicorn itself adds (HTTP
 parsing, the socket) is what benchmarks/http_floor.py measures.
 
-    uv run python -m benchmarks.asgi_profile get10 put10 append keyword semantic hybrid prompt
+    uv run python -m benchmarks.asgi_profile get10 put10 put100 append keyword semantic hybrid prompt
         [--calls 500] [--top 40] [--no-profile]
 """
 
@@ -20,6 +21,7 @@ import os
 import pstats
 import random
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -87,15 +89,19 @@ def operations(rng: random.Random) -> dict[str, Callable[[int], Call]]:
 
     bodies = {}
 
-    def put(i: int) -> Call:
-        name, namespace, user = session(i)
-        body = bodies.setdefault(name, {
-            "messages": [{"role": ("user", "assistant")[m % 2], "content": sentence(rng),
-                          "id": f"{name}-{m}", "created_at": "2026-01-01T00:00:00Z"}
-                         for m in range(10)],
-            "namespace": namespace, "user_id": user,
-        })  # fmt: skip
-        return "PUT", f"/v1/working-memory/{name}", params(i), body
+    def put(size: int) -> Callable[[int], Call]:
+        def build(i: int) -> Call:
+            name, namespace, user = session(i)
+            name = name if size == 10 else f"s{size}-{i % 32}"
+            body = bodies.setdefault(name, {
+                "messages": [{"role": ("user", "assistant")[m % 2], "content": sentence(rng),
+                              "id": f"{name}-{m}", "created_at": "2026-01-01T00:00:00Z"}
+                             for m in range(size)],
+                "namespace": namespace, "user_id": user,
+            })  # fmt: skip
+            return "PUT", f"/v1/working-memory/{name}", params(i), body
+
+        return build
 
     def search(mode: str) -> Callable[[int], Call]:
         def build(i: int) -> Call:
@@ -128,7 +134,8 @@ def operations(rng: random.Random) -> dict[str, Callable[[int], Call]]:
     return {
         "health": lambda i: ("GET", "/v1/health", {}, None),
         "get10": lambda i: ("GET", f"/v1/working-memory/{session(i)[0]}", params(i), None),
-        "put10": put,
+        "put10": put(10),
+        "put100": put(100),
         "append": append,
         "keyword": search("keyword"),
         "semantic": search("semantic"),
@@ -155,6 +162,11 @@ async def run(names: list[str], calls: int, top: int, profile: bool) -> None:
                 await call(app, "POST", "/v1/long-term-memory/", {}, {"memories": memories})
             for i in range(32):
                 await call(app, *ops["put10"](i))
+
+            # The models load in threads once the app serves: wait for them, or their loads
+            # take the GIL from the calls timed meanwhile.
+            while any(t.name.startswith("warm-") for t in threading.enumerate()):
+                await asyncio.sleep(0.1)
 
             async def send(c: Call) -> None:
                 scope_app = app

@@ -62,7 +62,10 @@ def loads(body: bytes) -> Any:
         ) from e
     except ValueError as e:  # from _refuse_constant / _finite, or an integer of too many digits
         raise json.JSONDecodeError(str(e), text, 0) from e
-    if _LONE_SURROGATE.search(text):  # or an escaped backslash before "ud800": the walk tells
+    # The substring scans first: the pattern's look-behind runs at every position of the text
+    # (0.3 ms on a PUT of 100 messages), the scans find no escape in most bodies.
+    escaped = "\\ud" in text or "\\uD" in text
+    if escaped and _LONE_SURROGATE.search(text):  # or "\\ud800" escaped: the walk tells
         found = json_values.problem(value, json_values.MAX_JSON_DEPTH + 1, "body")  # +1: the body
         if found is not None:
             raise json.JSONDecodeError(found, text, 0)

@@ -128,6 +128,7 @@ class TokenCounter(Protocol):
 # over. Texts shorter than CACHE_MIN_CHARS cost less to encode than to digest.
 CACHE_ENTRIES = 65_536
 CACHE_MIN_CHARS = 48
+ROLES_REMEMBERED = 64  # role strings whose counts are kept (roles are few; any string is taken)
 
 
 class TiktokenCounter:
@@ -143,6 +144,7 @@ class TiktokenCounter:
         self._lock = threading.Lock()
         self._counted: dict[bytes, int] = {}
         self._cache_entries = cache_entries
+        self._roles: dict[str, int] = {}  # "user", "assistant", ...: every message has one
 
     @property
     def encoding(self) -> tiktoken.Encoding:
@@ -170,7 +172,12 @@ class TiktokenCounter:
         return [len(tokens) for tokens in self.encoding.encode_ordinary_batch(list(texts))]
 
     def count_message(self, role: str, content: str) -> int:
-        return MESSAGE_OVERHEAD_TOKENS + self.count(role) + self.count(content)
+        role_tokens = self._roles.get(role)
+        if role_tokens is None:
+            role_tokens = self.count(role)
+            if len(self._roles) < ROLES_REMEMBERED:
+                self._roles[role] = role_tokens
+        return MESSAGE_OVERHEAD_TOKENS + role_tokens + self.count(content)
 
 
 @lru_cache(maxsize=len(ENCODINGS))

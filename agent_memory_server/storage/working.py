@@ -58,6 +58,21 @@ def _document(session: StoredWorkingMemory, **extra: Any) -> dict[str, Any]:
     }
 
 
+_STORED_FIELDS = set(StoredWorkingMemory.model_fields)
+
+
+def _document_json(session: StoredWorkingMemory, **extra: Any) -> str:
+    """`_document` as JSON text, serialized by pydantic (a PUT of 100 messages spent 0.3 ms
+    in `model_dump` and `json.dumps` of the dict)."""
+    fields = session.model_dump_json(include=_STORED_FIELDS)
+    twins = json.dumps({
+        "created_ts": session.created_at.timestamp(),
+        "updated_ts": session.updated_at.timestamp(),
+        **extra,
+    })  # fmt: skip
+    return f"{fields[:-1]},{twins[1:]}"
+
+
 class WorkingMemoryStore:
     """Atomic get / put / append / fold / delete / list of sessions."""
 
@@ -150,7 +165,7 @@ class WorkingMemoryStore:
         user_id, caller, seconds = queued if queued is not None else (session.user_id, None, None)
         return await self._replace(
             ref.key, self.keys.session_queued(ref.namespace, user_id, ref.session_id, caller),
-            _document(session, model_name=model_name), owner=session.user_id,
+            _document_json(session, model_name=model_name), owner=session.user_id,
             bound_user=bound_user, ttl_seconds=ttl_seconds, marker_seconds=seconds,
             may_keep=may_keep, stored_window=stored_window, unextracted=unextracted,
             pending=session.extraction_status is not None,

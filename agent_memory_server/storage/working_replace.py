@@ -174,13 +174,13 @@ class SessionReplacer:
         self._script = redis.register_script(REPLACE_SESSION)
 
     async def __call__(
-        self, key: str, marker: str, document: dict[str, Any], *, owner: str | None,
+        self, key: str, marker: str, document: str, *, owner: str | None,
         bound_user: str | None, ttl_seconds: int | None, marker_seconds: int | None,
         may_keep: list[int], stored_window: bool, unextracted: int, pending: bool,
         work: list[int], promote: bool,
     ) -> Replaced:  # fmt: skip
         args: list[str | int] = [
-            json.dumps(document), json.dumps([owner]), json.dumps([bound_user]),
+            document, json.dumps([owner]), json.dumps([bound_user]),
             "" if ttl_seconds is None else ttl_seconds,
             "" if marker_seconds is None else marker_seconds,
             json.dumps(may_keep), "1" if stored_window else "0", unextracted,

@@ -33,6 +33,8 @@ CASES: list[tuple[str, str, str, str]] = [
     ("surrogate in search text", "POST", "/v1/long-term-memory/search", fill(SEARCH, SURROGATE)),
     ("surrogate in an append", "POST", "/sessions/s1/memory", fill(SESSION, SURROGATE)),
     ("surrogate as a key", "PUT", "/v1/working-memory/s1", fill('{"data": {@: 1}}', SURROGATE)),
+    ("low surrogate, upper-case escape", "PUT", "/v1/working-memory/s1",
+     fill(SESSION, '"x\\uDC00"')),
     ("limit 1e400", "POST", "/v1/long-term-memory/search", '{"text": "x", "limit": 1e400}'),
     ("threshold NaN", "POST", "/v1/long-term-memory/search",
      '{"text": "x", "distance_threshold": NaN}'),
