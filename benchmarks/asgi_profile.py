@@ -7,8 +7,8 @@ and prints the CPU time per call and a cProfile of the calls, once the models' b
 have ended. What uvicorn itself adds (HTTP
 parsing, the socket) is what benchmarks/http_floor.py measures.
 
-    uv run python -m benchmarks.asgi_profile get10 put10 put100 append keyword semantic hybrid prompt
-        [--calls 500] [--top 40] [--no-profile]
+    uv run python -m benchmarks.asgi_profile get10 put10 put100 append keyword semantic hybrid
+        prompt create1 [--calls 500] [--top 40] [--no-profile]
 """
 
 from __future__ import annotations
@@ -165,8 +165,8 @@ async def run(names: list[str], calls: int, top: int, profile: bool) -> None:
 
             # The models load in threads once the app serves: wait for them, or their loads
             # take the GIL from the calls timed meanwhile.
-            while any(t.name.startswith("warm-") for t in threading.enumerate()):
-                await asyncio.sleep(0.1)
+            loads = [t for t in threading.enumerate() if t.name.startswith("warm-")]
+            await asyncio.to_thread(lambda: [t.join() for t in loads])
 
             async def send(c: Call) -> None:
                 scope_app = app
