@@ -111,7 +111,12 @@ async def test_llm_tokens_and_task_runs_after_a_summarization(
         app: AppClient
         put = await app.http.put(
             "/v1/working-memory/long",
-            json={"messages": _conversation(150)},
+            # The carried memory gives the session's processing run work (a session with
+            # nothing to promote, index or extract queues none).
+            json={
+                "messages": _conversation(150),
+                "memories": [{"id": "carried", "text": "Sam's train leaves at 7."}],
+            },
             params={"context_window_max": 1000},
         )
         assert put.status_code == 200
