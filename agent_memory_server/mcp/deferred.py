@@ -52,6 +52,10 @@ class DeferredMcp:
         self._ready, self._stop = asyncio.Event(), asyncio.Event()
         self._task = asyncio.create_task(self._serve(), name="mcp-endpoint")
 
+    async def built(self) -> None:
+        """Wait until the MCP app is built and started (or failed to)."""
+        await self._ready.wait()
+
     async def stop(self) -> None:
         """End the MCP app's lifespan (its sessions) and wait for it."""
         self._stop.set()
