@@ -150,6 +150,15 @@ class ServiceSettings(BaseSettings):
         "background work does not slow requests. inline: a task on the server's own event loop "
         "(one process, less memory; background work competes with requests for the loop).",
     )
+    embedded_worker_cores: int = Field(
+        default=1, ge=0, le=1024,
+        description="How many cores the embedded worker process may run on: the last ones the "
+        "server may use; 0: all of them. It is not confined on a machine with no more cores than "
+        "this. With one of two cores, requests that run the model (search, the prompt, create) "
+        "kept their p95 within about 1.25x of an idle worker's while it drained a backlog "
+        "(1.4-1.7x on both cores), and the backlog took about 20% longer "
+        "(docs/benchmarks/vs-reference.md).",
+    )  # fmt: skip
     docket_name: str | None = Field(
         default=None, description="Docket (queue) name; default '<key_prefix>-docket'."
     )

@@ -236,7 +236,30 @@ def child_settings() -> Settings:
         raise SystemExit(0)
     _lower_priority()
     _watch_stdin(lambda: os.kill(os.getpid(), signal.SIGTERM))
-    return Settings(**json.loads(line))
+    settings = Settings(**json.loads(line))
+    confine_to_cores(settings.embedded_worker_cores)
+    return settings
+
+
+def confine_to_cores(count: int) -> set[int] | None:
+    """Run this process's threads, and those they start, on the last `count` of the cores it
+    may use (None: not confined: `count` 0, as many cores as that or more, or not Linux).
+
+    Priority alone did not keep the worker's model work from slowing the requests' own on a
+    small machine (nice 10, 19 and SCHED_IDLE alike: docs/benchmarks/vs-reference.md); a core
+    the worker never runs on did."""
+    try:
+        allowed = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return None
+    if count <= 0 or count >= len(allowed):
+        return None
+    cores = set(allowed[-count:])
+    with contextlib.suppress(OSError):
+        for tid in os.listdir("/proc/self/task"):
+            with contextlib.suppress(OSError, ValueError):
+                os.sched_setaffinity(int(tid), cores)
+    return cores
 
 
 def announce_ready() -> None:

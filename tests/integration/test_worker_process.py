@@ -1,6 +1,6 @@
 """The embedded worker as a child process (the default): `agent-memory api` started as a real
-process runs the background pipeline in a niced child, notices when it dies, brings it back,
-and leaves no child behind when it stops or is killed."""
+process runs the background pipeline in a niced child confined to the last core, notices when
+it dies, brings it back, and leaves no child behind when it stops or is killed."""
 
 from __future__ import annotations
 
@@ -87,13 +87,16 @@ async def _ready(http: httpx.AsyncClient) -> dict[str, Any]:
     return body
 
 
-async def test_the_api_runs_the_pipeline_in_a_niced_child_and_restarts_it(
+async def test_the_api_runs_the_pipeline_in_a_niced_confined_child_and_restarts_it(
     redis_url: str, shared_data_dir: Path, tmp_path: Path
 ) -> None:
     log = tmp_path / "api.log"
     with api_process(redis_url, shared_data_dir, log) as (api, url):
         worker = (await _until("a worker child", lambda: _workers_of(api.pid)))[0]
         await _until("the child at nice 10", lambda: _nice(worker) >= 10)
+        cores = sorted(os.sched_getaffinity(0))
+        last = {cores[-1]} if len(cores) > 1 else set(cores)  # EMBEDDED_WORKER_CORES=1
+        await _until("the child on the last core", lambda: os.sched_getaffinity(worker) == last)
         async with httpx.AsyncClient(base_url=url, timeout=60) as http:
             # promotion and local entity extraction, done by the child
             body = {
@@ -117,6 +120,9 @@ async def test_the_api_runs_the_pipeline_in_a_niced_child_and_restarts_it(
                 return bool(session["extraction_status"]["state"] == "done")
 
             await _until("extraction of the message", extracted)
+            threads = [int(t) for t in os.listdir(f"/proc/{worker}/task")]  # the models' too
+            assert len(threads) > 1
+            assert all(os.sched_getaffinity(t) == last for t in threads)
             found = await http.post("/v1/long-term-memory/search", json={
                 "text": "Where is Maria moving?", "namespace": {"eq": "home"},
                 "user_id": {"eq": "sam"}, "limit": 5})  # fmt: skip

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from agent_memory_server.config import Settings
 from agent_memory_server.metrics import Metrics
-from agent_memory_server.tasks.worker_process import settings_line
+from agent_memory_server.tasks.worker_process import confine_to_cores, settings_line
 from tests.support.hermetic import TestSettings
 
 
@@ -59,3 +60,11 @@ def test_the_servers_metrics_add_its_worker_process_metrics() -> None:
     assert merged[(requests, (("method", "GET"), ("route", "/v1/health"), ("status", "200")))] == 1
     assert merged[("agent_memory_embedded_texts_total", (("provider", "local"),))] == 5
     assert _values(server.render(b"")) == _values(server.render())
+
+
+def test_a_worker_is_not_confined_to_as_many_cores_as_it_has_or_to_none() -> None:
+    allowed = len(os.sched_getaffinity(0))
+    assert confine_to_cores(0) is None
+    assert confine_to_cores(allowed) is None
+    assert confine_to_cores(allowed + 1) is None
+    assert len(os.sched_getaffinity(0)) == allowed  # this process was left as it was
