@@ -208,10 +208,16 @@ def _lower_priority() -> None:
     thread) and those started from now on, which inherit it."""
     with contextlib.suppress(OSError):
         os.nice(WORKER_NICE)
+    _each_thread(lambda tid: os.setpriority(os.PRIO_PROCESS, tid, WORKER_NICE))
+
+
+def _each_thread(apply: Callable[[int], None]) -> None:
+    """`apply` to every thread of this process so far (Linux: nice values and CPU affinity
+    are per thread; threads started later inherit them from the one that starts them)."""
     with contextlib.suppress(OSError):
         for tid in os.listdir("/proc/self/task"):
             with contextlib.suppress(OSError, ValueError):
-                os.setpriority(os.PRIO_PROCESS, int(tid), WORKER_NICE)
+                apply(int(tid))
 
 
 def _watch_stdin(on_parent_gone: Callable[[], None]) -> None:
@@ -255,10 +261,7 @@ def confine_to_cores(count: int) -> set[int] | None:
     if count <= 0 or count >= len(allowed):
         return None
     cores = set(allowed[-count:])
-    with contextlib.suppress(OSError):
-        for tid in os.listdir("/proc/self/task"):
-            with contextlib.suppress(OSError, ValueError):
-                os.sched_setaffinity(int(tid), cores)
+    _each_thread(lambda tid: os.sched_setaffinity(tid, cores))
     return cores
 
 
